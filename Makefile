@@ -1,0 +1,67 @@
+# hubguard build and test entry points. See README.md.
+#   make pkg   - build the npm package into pkg/
+#   make demo  - run the seed program against the bundled local Hub
+#   make test  - the whole test suite (what CI runs)
+# Each target installs what it needs on a fresh machine.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+WASM_TARGET := wasm32-unknown-unknown
+# The CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+CRATE_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+PYTHON ?= python3
+NODE_BUILD := target/node/$(WASM_TARGET)/release/hubguard.wasm
+# A throwaway npm project that installs the packed package, as a user would.
+CONSUMER := target/consumer
+
+.PHONY: pkg demo test tools deps consumer test-rust test-node test-python bench clean
+
+tools:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  cargo install --locked --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+deps:
+	npm ci --prefix tests --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+pkg: tools
+	cargo build --quiet --release --target $(WASM_TARGET) --features node --target-dir target/node
+	rm -rf pkg && mkdir -p pkg/node
+	wasm-bindgen --target nodejs --out-dir pkg/node --out-name hubguard_wasm $(NODE_BUILD)
+	cp -R pkg-template/. pkg/
+	cp README.md pkg/README.md
+	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json
+	@echo "built pkg/ (hubguard $(CRATE_VERSION))"
+
+# Pack pkg/ and install the tarball into a fresh project: tests import it
+# from there, exactly as users will.
+consumer: pkg
+	rm -rf $(CONSUMER) && mkdir -p $(CONSUMER)
+	cd pkg && npm pack --silent --pack-destination ../target >/dev/null
+	printf '{ "name": "consumer", "private": true, "type": "module" }\n' > $(CONSUMER)/package.json
+	cd $(CONSUMER) && npm install --silent --no-audit --no-fund --offline ../hubguard-$(CRATE_VERSION).tgz
+
+demo: tools deps consumer
+	node tests/demo/run-demo.mjs
+
+test-rust:
+	cargo test --quiet
+
+test-node: consumer
+	node --test --test-reporter=spec tests/node/
+
+test-python:
+	$(PYTHON) -m pytest -q tests/python
+
+test: tools deps test-rust test-node test-python
+
+bench: tools deps consumer
+	node tests/bench/encode.mjs
+
+clean:
+	rm -rf pkg target/consumer

@@ -1,0 +1,75 @@
+// Types for hubguard (both entry points).
+
+export type HubErrorCode =
+  | 'INVALID_REPO_ID'
+  | 'INVALID_REVISION'
+  | 'INVALID_PATH'
+  | 'INVALID_OPTION'
+  | 'INVALID_ENDPOINT'
+  | 'GATED_REPO'
+  | 'REPO_NOT_FOUND'
+  | 'ENTRY_NOT_FOUND'
+  | 'REVISION_NOT_FOUND'
+  | 'INVALID_TOKEN'
+  | 'RATE_LIMITED'
+  | 'NETWORK'
+  | 'INSECURE_REDIRECT'
+  | 'TOO_MANY_REDIRECTS'
+  | 'HTTP_ERROR'
+  | 'INVALID_TOKENIZER'
+  | 'TOKEN_REFUSED';
+
+/** Every error hubguard throws. Messages never contain a token or a signed URL. */
+export declare class HubError extends Error {
+  readonly name: 'HubError';
+  /** Stable, machine-readable. */
+  readonly code: HubErrorCode;
+  /** The HTTP status, when the Hub answered. */
+  readonly status?: number;
+  readonly repoId?: string;
+  readonly file?: string;
+  /** Seconds to wait before retrying (RATE_LIMITED). */
+  readonly retryAfter?: number;
+}
+
+/** Transformers.js-compatible progress events. */
+export interface ProgressInfo {
+  status: 'initiate' | 'download' | 'progress' | 'done';
+  /** The repo id. */
+  name: string;
+  file: string;
+  loaded?: number;
+  total?: number;
+  /** Percent, 0 to 100. */
+  progress?: number;
+}
+
+export interface PretrainedOptions {
+  /** Branch, tag or commit hash. Default "main". */
+  revision?: string;
+  /**
+   * An access token (Node only). Default: HF_TOKEN, read at each request, then
+   * the token file written by `hf auth login`. `false` sends no token.
+   */
+  token?: string | false;
+  progress_callback?: (info: ProgressInfo) => void;
+}
+
+export declare class PreTrainedTokenizer {
+  private constructor();
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  decode(ids: Iterable<number | bigint> | ArrayLike<number>, options?: { skip_special_tokens?: boolean }): string;
+  tokenize(text: string): string[];
+  /** tokenizer_config.json ({} when the repo has none). */
+  readonly config: Record<string, unknown>;
+}
+
+export declare class AutoTokenizer {
+  static from_pretrained(repoId: string, options?: PretrainedOptions): Promise<PreTrainedTokenizer>;
+}
+
+/** Settings shared by every load. */
+export declare const env: {
+  /** Hub origin; overrides HF_ENDPOINT. Default https://huggingface.co. */
+  endpoint?: string;
+};

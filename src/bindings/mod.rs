@@ -1,0 +1,9 @@
+//! The wasm-bindgen boundary: JS values in, typed Rust calls, JS errors out.
+//!
+//! Everything below here speaks `HubError`; only this module turns one into
+//! a JS `HubError` instance (the class lives in the package's JS entry, which
+//! registers it at load time).
+
+mod errors;
+mod options;
+mod tokenizer;

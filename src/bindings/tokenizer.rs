@@ -1,0 +1,132 @@
+//! `loadTokenizer(repoId, options, env)` and the `Tokenizer` it returns.
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::errors::to_js;
+use super::options::{ids_arg, string_arg, Options};
+use crate::core::endpoint::Endpoint;
+use crate::core::error::HubError;
+use crate::core::repo::{RepoId, RepoType, Revision};
+use crate::core::tokenizer::LoadedTokenizer;
+use crate::hub::download::HubClient;
+use crate::hub::progress::Progress;
+use crate::hub::tokenizer_files::load_tokenizer;
+use crate::platform::{self, FetchTransport};
+
+const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
+
+/// Load a repo's tokenizer. `env` is the package's shared settings object
+/// (`env.endpoint`); `options` the call's own (`revision`, `token`,
+/// `progress_callback`).
+#[wasm_bindgen(js_name = loadTokenizer)]
+pub async fn load(
+    repo_id: JsValue,
+    options: JsValue,
+    env: JsValue,
+) -> Result<JsTokenizer, JsValue> {
+    load_inner(&repo_id, &options, &env)
+        .await
+        .map(|inner| JsTokenizer { inner })
+        .map_err(to_js)
+}
+
+async fn load_inner(
+    repo_id: &JsValue,
+    options: &JsValue,
+    env: &JsValue,
+) -> Result<LoadedTokenizer, HubError> {
+    let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
+    let options = Options::new(options, FROM_PRETRAINED)?;
+    let settings = Options::new(env, "env")?;
+    let revision = match options.string("revision")? {
+        Some(r) => Revision::parse(&r)?,
+        None => Revision::main(),
+    };
+    let callback = options.function("progress_callback")?;
+    let credentials = platform::configured_credentials(options.token()?)?;
+    let endpoint = Endpoint::choose(
+        settings.string("endpoint")?.as_deref(),
+        platform::env_var("HF_ENDPOINT").as_deref(),
+    )?;
+    let client = HubClient {
+        transport: &FetchTransport,
+        credentials: &credentials,
+        endpoint,
+        advice: platform::ADVICE,
+    };
+    let report = |file: &str, progress: Progress| {
+        if let Some(callback) = &callback {
+            report_progress(callback, repo.as_str(), file, &progress);
+        }
+    };
+    load_tokenizer(&client, RepoType::Model, &repo, &revision, &report)
+        .await
+        .map_err(|e| e.about(repo.as_str(), None))
+}
+
+/// Events shaped like Transformers.js': `{status, name, file, loaded, total,
+/// progress}`. A throwing callback must not break the download.
+fn report_progress(callback: &Function, repo: &str, file: &str, progress: &Progress) {
+    let event = Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&event, &k.into(), &v);
+    };
+    set("status", progress.status().into());
+    set("name", repo.into());
+    set("file", file.into());
+    if let Progress::Progress { loaded, total } = progress {
+        set("loaded", (*loaded as f64).into());
+        if let Some(total) = total {
+            set("total", (*total as f64).into());
+            let percent = if *total == 0 {
+                100.0
+            } else {
+                *loaded as f64 * 100.0 / *total as f64
+            };
+            set("progress", percent.into());
+        }
+    }
+    let _ = callback.call1(&JsValue::UNDEFINED, &event);
+}
+
+#[wasm_bindgen(js_name = Tokenizer)]
+pub struct JsTokenizer {
+    inner: LoadedTokenizer,
+}
+
+#[wasm_bindgen(js_class = Tokenizer)]
+impl JsTokenizer {
+    /// `encode(text, { add_special_tokens = true })`
+    pub fn encode(&self, text: JsValue, options: JsValue) -> Result<Vec<u32>, JsValue> {
+        let run = || {
+            let text = string_arg(&text, "encode", "text")?;
+            let add_special_tokens =
+                Options::new(&options, "encode")?.bool_or("add_special_tokens", true)?;
+            self.inner.encode(&text, add_special_tokens)
+        };
+        run().map_err(to_js)
+    }
+
+    pub fn tokenize(&self, text: JsValue) -> Result<Vec<String>, JsValue> {
+        let text = string_arg(&text, "tokenize", "text").map_err(to_js)?;
+        self.inner.tokenize(&text).map_err(to_js)
+    }
+
+    /// `decode(ids, { skip_special_tokens = false })`
+    pub fn decode(&self, ids: JsValue, options: JsValue) -> Result<String, JsValue> {
+        let run = || {
+            let ids = ids_arg(&ids, "decode")?;
+            let skip_special_tokens =
+                Options::new(&options, "decode")?.bool_or("skip_special_tokens", false)?;
+            self.inner.decode(&ids, skip_special_tokens)
+        };
+        run().map_err(to_js)
+    }
+
+    /// tokenizer_config.json, as an object.
+    #[wasm_bindgen(getter)]
+    pub fn config(&self) -> JsValue {
+        js_sys::JSON::parse(&self.inner.config().to_string()).unwrap_or(JsValue::NULL)
+    }
+}

@@ -1,0 +1,276 @@
+//! Turning a Hub error answer into an error that says what to do.
+//!
+//! The Hub explains itself with `X-Error-Code` (GatedRepo, RepoNotFound,
+//! EntryNotFound, RevisionNotFound) and `X-Error-Message`; the status and
+//! whether we sent a token tell the rest. The rows follow the README table.
+
+use super::error::{ErrorCode, HubError};
+use super::redact::scrub;
+use super::token::Token;
+
+/// The parts of an error answer that matter.
+#[derive(Clone, Debug, Default)]
+pub struct HubReply<'a> {
+    pub status: u16,
+    pub error_code: Option<&'a str>,
+    pub error_message: Option<&'a str>,
+    pub retry_after: Option<&'a str>,
+}
+
+/// How a user of this build gets access to a gated or private repo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessAdvice {
+    /// Server side: a token from HF_TOKEN or the login file.
+    Token,
+    /// Browser: never a token; a proxy the app runs holds it.
+    Proxy,
+}
+
+/// What was asked, and with which credentials.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestContext<'a> {
+    pub repo_id: &'a str,
+    pub revision: &'a str,
+    pub file: Option<&'a str>,
+    /// The token sent with the request, if any.
+    pub token: Option<&'a Token>,
+    pub hub_origin: &'a str,
+    pub advice: AccessAdvice,
+}
+
+pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
+    let repo = ctx.repo_id;
+    let file = ctx.file.unwrap_or("(repo)");
+    let sent_token = ctx.token.is_some();
+    let server_says = reply
+        .error_message
+        .map(|m| scrub(m, ctx.token))
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(" (the Hub said: {m})"))
+        .unwrap_or_default();
+    let get_access = match ctx.advice {
+        AccessAdvice::Token => {
+            "set HF_TOKEN (or run `hf auth login`, or pass the `token` option) with the token of an account that has accepted its terms"
+        }
+        AccessAdvice::Proxy => {
+            "browsers never hold a token: configure the hubguard proxy (env.proxy) on a server that holds one, and add this repo to its allow list"
+        }
+    };
+    let invalid_credentials = reply
+        .error_message
+        .is_some_and(|m| m.contains("Invalid credentials"));
+
+    let (code, message) = match (reply.status, reply.error_code) {
+        (429, _) => {
+            let wait = reply.retry_after.and_then(|v| v.trim().parse::<u64>().ok());
+            let when = wait.map(|s| format!("after {s} seconds")).unwrap_or_else(|| "in a little while".into());
+            (ErrorCode::RateLimited, format!("The Hub is rate-limiting requests for {repo}. Retry {when}.{server_says}"))
+        }
+        (401, _) if invalid_credentials && sent_token => (
+            ErrorCode::InvalidToken,
+            format!(
+                "The Hub rejected the token from {} as invalid or revoked. Create a new token at \
+                 https://huggingface.co/settings/tokens and update that source.",
+                ctx.token.map(|t| t.source().describe()).unwrap_or_default()
+            ),
+        ),
+        (_, Some("GatedRepo")) if sent_token => (
+            ErrorCode::GatedRepo,
+            format!(
+                "{repo} is a gated repo and this token's account has not been granted access. \
+                 Visit https://huggingface.co/{repo} to accept its terms, then wait for approval.{server_says}"
+            ),
+        ),
+        (_, Some("GatedRepo")) => (
+            ErrorCode::GatedRepo,
+            format!("{repo} is a gated repo: to download it, {get_access}.{server_says}"),
+        ),
+        (_, Some("RepoNotFound")) if sent_token => (
+            ErrorCode::RepoNotFound,
+            format!(
+                "Repository {repo} was not found, or this token cannot see it. Check the id, and that the \
+                 token's account has access if the repo is private."
+            ),
+        ),
+        (_, Some("RepoNotFound")) | (401, None) => {
+            let hint = match ctx.advice {
+                AccessAdvice::Token => "set HF_TOKEN (or log in) if it is private",
+                AccessAdvice::Proxy => "if it is private, load it through the hubguard proxy (env.proxy)",
+            };
+            (
+                ErrorCode::RepoNotFound,
+                format!("Repository {repo} was not found, or it is private. Check the id, or {hint}."),
+            )
+        }
+        (_, Some("EntryNotFound")) => (
+            ErrorCode::EntryNotFound,
+            format!("File {file} was not found in {repo} at revision {}.", ctx.revision),
+        ),
+        (_, Some("RevisionNotFound")) => (
+            ErrorCode::RevisionNotFound,
+            format!(
+                "Revision {} was not found in {repo}. Use an existing branch, tag or commit hash.{server_says}",
+                ctx.revision
+            ),
+        ),
+        (404, _) => (
+            ErrorCode::EntryNotFound,
+            format!("File {file} was not found in {repo} at revision {}.{server_says}", ctx.revision),
+        ),
+        (status, _) => (
+            ErrorCode::HttpError,
+            format!(
+                "The Hub at {} answered HTTP {status} for {file} in {repo}.{} {server_says}",
+                ctx.hub_origin,
+                if status >= 500 { " This is a server problem; try again later." } else { "" }
+            )
+            .trim_end()
+            .to_owned(),
+        ),
+    };
+
+    let mut error = HubError::new(code, message)
+        .with_status(reply.status)
+        .about(repo, ctx.file);
+    if code == ErrorCode::RateLimited {
+        error.retry_after = reply.retry_after.and_then(|v| v.trim().parse().ok());
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::token::{resolve_token, tests::FakeEnv, TokenOption};
+
+    fn token(source_var: bool) -> Token {
+        let env = if source_var {
+            FakeEnv::default().with_var("HF_TOKEN", "hf_abcdefghijklmnopqrstuv")
+        } else {
+            FakeEnv::default().with_file(
+                "/home/u/.cache/huggingface/token",
+                "hf_abcdefghijklmnopqrstuv",
+            )
+        };
+        resolve_token(&TokenOption::Unset, &env).unwrap().unwrap()
+    }
+
+    fn run(status: u16, code: Option<&str>, msg: Option<&str>, token: Option<&Token>) -> HubError {
+        let ctx = RequestContext {
+            repo_id: "meta-llama/Llama-2-7b-hf",
+            revision: "main",
+            file: Some("tokenizer.json"),
+            token,
+            hub_origin: "https://huggingface.co",
+            advice: AccessAdvice::Token,
+        };
+        classify(
+            &HubReply {
+                status,
+                error_code: code,
+                error_message: msg,
+                retry_after: Some("7"),
+            },
+            &ctx,
+        )
+    }
+
+    #[test]
+    fn gated() {
+        let anon = run(401, Some("GatedRepo"), Some("Access restricted"), None);
+        assert_eq!(anon.code, ErrorCode::GatedRepo);
+        assert!(
+            anon.message.contains("gated") && anon.message.contains("HF_TOKEN"),
+            "{}",
+            anon.message
+        );
+        let t = token(true);
+        let denied = run(403, Some("GatedRepo"), None, Some(&t));
+        assert_eq!(denied.code, ErrorCode::GatedRepo);
+        assert!(denied
+            .message
+            .contains("https://huggingface.co/meta-llama/Llama-2-7b-hf"));
+        assert!(denied.message.contains("not been granted"));
+        assert_eq!(denied.status, Some(403));
+        assert_eq!(denied.file.as_deref(), Some("tokenizer.json"));
+    }
+
+    #[test]
+    fn not_found() {
+        let anon = run(401, Some("RepoNotFound"), None, None);
+        assert_eq!(anon.code, ErrorCode::RepoNotFound);
+        assert!(anon.message.contains("private") && anon.message.contains("HF_TOKEN"));
+        let t = token(true);
+        let with = run(404, Some("RepoNotFound"), None, Some(&t));
+        assert!(with.message.contains("this token cannot see it"));
+        assert_eq!(
+            run(404, Some("EntryNotFound"), None, None).code,
+            ErrorCode::EntryNotFound
+        );
+        let rev = run(404, Some("RevisionNotFound"), None, None);
+        assert_eq!(rev.code, ErrorCode::RevisionNotFound);
+        assert!(rev.message.contains("main"));
+    }
+
+    #[test]
+    fn invalid_token_names_its_source_not_its_value() {
+        let t = token(false);
+        let err = run(
+            401,
+            None,
+            Some("Invalid credentials in Authorization header"),
+            Some(&t),
+        );
+        assert_eq!(err.code, ErrorCode::InvalidToken);
+        assert!(err.message.contains("/home/u/.cache/huggingface/token"));
+        assert!(!err.message.contains("hf_abcdefghij"));
+    }
+
+    #[test]
+    fn rate_limit_and_server_errors() {
+        let err = run(429, None, None, None);
+        assert_eq!(
+            (err.code, err.retry_after),
+            (ErrorCode::RateLimited, Some(7))
+        );
+        assert!(err.message.contains("7 seconds"));
+        assert_eq!(run(503, None, None, None).code, ErrorCode::HttpError);
+    }
+
+    #[test]
+    fn echoed_token_is_redacted() {
+        let t = token(true);
+        let err = run(
+            403,
+            Some("GatedRepo"),
+            Some("token hf_abcdefghijklmnopqrstuv denied"),
+            Some(&t),
+        );
+        assert!(
+            !err.message.contains("hf_abcdefghijklmnopqrstuv"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn browser_advice_points_to_the_proxy() {
+        let ctx = RequestContext {
+            repo_id: "a/b",
+            revision: "main",
+            file: None,
+            token: None,
+            hub_origin: "https://huggingface.co",
+            advice: AccessAdvice::Proxy,
+        };
+        let err = classify(
+            &HubReply {
+                status: 401,
+                error_code: Some("GatedRepo"),
+                ..Default::default()
+            },
+            &ctx,
+        );
+        assert!(err.message.contains("proxy") && !err.message.contains("HF_TOKEN"));
+    }
+}

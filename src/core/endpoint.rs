@@ -1,0 +1,232 @@
+//! The Hub endpoint, and the URLs built from validated parts.
+//!
+//! The endpoint's origin (scheme, host and port, exactly) is the only place a
+//! token may be sent. `HF_ENDPOINT` overrides the default, as in
+//! `huggingface_hub`.
+
+use url::{Origin, Url};
+
+use super::error::{ErrorCode, HubError};
+use super::repo::{truncate_for_message, RepoId, RepoPath, RepoType, Revision};
+
+pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
+
+/// Characters kept as they are in a URL path segment; everything else is
+/// percent-encoded, `/` included, so one value stays one segment.
+const UNRESERVED: &[u8] = b"-._~";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    base: Url,
+}
+
+impl Endpoint {
+    /// The explicit setting if any, else `HF_ENDPOINT`, else huggingface.co.
+    pub fn choose(
+        configured: Option<&str>,
+        hf_endpoint_var: Option<&str>,
+    ) -> Result<Self, HubError> {
+        let chosen = [configured, hf_endpoint_var]
+            .into_iter()
+            .flatten()
+            .find(|v| !v.trim().is_empty());
+        Endpoint::parse(chosen.unwrap_or(DEFAULT_ENDPOINT).trim())
+    }
+
+    pub fn parse(value: &str) -> Result<Self, HubError> {
+        let fail = |why: &str| {
+            Err(HubError::new(
+                ErrorCode::InvalidEndpoint,
+                format!(
+                    "Invalid Hub endpoint {:?}: {why}. Use an http(s) origin such as \"{DEFAULT_ENDPOINT}\".",
+                    truncate_for_message(value)
+                ),
+            ))
+        };
+        let Ok(mut base) = Url::parse(value) else {
+            return fail("it is not a URL");
+        };
+        if !matches!(base.scheme(), "http" | "https") {
+            return fail("only http and https are supported");
+        }
+        if base.host().is_none() {
+            return fail("it has no host");
+        }
+        if !base.username().is_empty() || base.password().is_some() {
+            return fail("credentials in the URL are not allowed");
+        }
+        if base.query().is_some() || base.fragment().is_some() {
+            return fail("it must not have a query or fragment");
+        }
+        // A mirror may live under a path; normalise it to end without '/'.
+        let path = base.path().trim_end_matches('/').to_owned();
+        base.set_path(&path);
+        Ok(Endpoint { base })
+    }
+
+    /// Scheme, host and port: the token's only destination.
+    pub fn origin(&self) -> Origin {
+        self.base.origin()
+    }
+
+    /// For messages: the origin as text, never a full URL.
+    pub fn origin_text(&self) -> String {
+        self.origin().ascii_serialization()
+    }
+
+    pub fn is_hub_origin(&self, url: &Url) -> bool {
+        url.origin() == self.origin()
+    }
+
+    /// `{endpoint}/{datasets/}{repo}/resolve/{revision}/{path}`, each part
+    /// encoded so that it cannot change the URL's shape.
+    pub fn resolve_url(
+        &self,
+        repo_type: RepoType,
+        repo: &RepoId,
+        revision: &Revision,
+        path: &RepoPath,
+    ) -> Url {
+        let mut text = format!(
+            "{}/{}{}/resolve/{}",
+            self.base.as_str().trim_end_matches('/'),
+            repo_type.url_prefix(),
+            repo.as_str(),
+            encode_segment(revision.as_str())
+        );
+        for segment in path.segments() {
+            text.push('/');
+            text.push_str(&encode_segment(segment));
+        }
+        Url::parse(&text).expect("built from a valid base and encoded segments")
+    }
+
+    /// `{endpoint}/api/...` for the JSON API routes.
+    pub fn api_url(&self, route: &str) -> Url {
+        Url::parse(&format!(
+            "{}/api/{route}",
+            self.base.as_str().trim_end_matches('/')
+        ))
+        .expect("built from a valid base and a fixed route")
+    }
+}
+
+/// Shows where a URL points without its path or query, which may be signed.
+pub fn origin_of(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+fn encode_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || UNRESERVED.contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(endpoint: &str, repo: &str, rev: &str, path: &str) -> String {
+        let e = Endpoint::parse(endpoint).unwrap();
+        e.resolve_url(
+            RepoType::Model,
+            &RepoId::parse(repo).unwrap(),
+            &Revision::parse(rev).unwrap(),
+            &RepoPath::parse(path).unwrap(),
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn builds_resolve_urls() {
+        assert_eq!(
+            url(
+                "https://huggingface.co",
+                "meta-llama/Llama-2-7b-hf",
+                "main",
+                "tokenizer.json"
+            ),
+            "https://huggingface.co/meta-llama/Llama-2-7b-hf/resolve/main/tokenizer.json"
+        );
+        assert_eq!(
+            url(
+                "http://127.0.0.1:9/mirror/",
+                "a/b",
+                "refs/pr/1",
+                "dir/a b?#.json"
+            ),
+            "http://127.0.0.1:9/mirror/a/b/resolve/refs%2Fpr%2F1/dir/a%20b%3F%23.json"
+        );
+        assert_eq!(
+            url("https://h.co", "a/b", "main", "%2e%2e/x"),
+            "https://h.co/a/b/resolve/main/%252e%252e/x"
+        );
+        let e = Endpoint::parse("https://h.co").unwrap();
+        let d = e.resolve_url(
+            RepoType::Dataset,
+            &RepoId::parse("o/d").unwrap(),
+            &Revision::main(),
+            &RepoPath::parse("f").unwrap(),
+        );
+        assert_eq!(d.as_str(), "https://h.co/datasets/o/d/resolve/main/f");
+    }
+
+    #[test]
+    fn origin_is_exact() {
+        let e = Endpoint::parse("https://huggingface.co").unwrap();
+        assert!(e.is_hub_origin(&Url::parse("https://huggingface.co:443/x").unwrap()));
+        for other in [
+            "http://huggingface.co/x",
+            "https://huggingface.co:8443/x",
+            "https://cdn-lfs.huggingface.co/x",
+            "https://huggingface.co.evil.com/x",
+            "https://evil.com/huggingface.co",
+        ] {
+            assert!(!e.is_hub_origin(&Url::parse(other).unwrap()), "{other}");
+        }
+    }
+
+    #[test]
+    fn choose_prefers_configured_then_env_then_default() {
+        assert_eq!(
+            Endpoint::choose(Some("http://a:1"), Some("http://b:2"))
+                .unwrap()
+                .origin_text(),
+            "http://a:1"
+        );
+        assert_eq!(
+            Endpoint::choose(None, Some("http://b:2"))
+                .unwrap()
+                .origin_text(),
+            "http://b:2"
+        );
+        assert_eq!(
+            Endpoint::choose(Some(""), None).unwrap().origin_text(),
+            DEFAULT_ENDPOINT
+        );
+    }
+
+    #[test]
+    fn rejects_bad_endpoints() {
+        for bad in [
+            "",
+            "huggingface.co",
+            "ftp://h.co",
+            "https://u:p@h.co",
+            "https://h.co/?q=1",
+            "file:///etc",
+        ] {
+            assert_eq!(
+                Endpoint::parse(bad).unwrap_err().code,
+                ErrorCode::InvalidEndpoint,
+                "{bad}"
+            );
+        }
+    }
+}

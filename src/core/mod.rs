@@ -1,0 +1,15 @@
+//! The pure core: everything that decides, nothing that does I/O.
+//!
+//! No module here may import `wasm_bindgen`, `js_sys` or `web_sys`; all of it
+//! is tested with plain `cargo test` on the host.
+
+pub mod classify;
+pub mod endpoint;
+pub mod error;
+pub mod redact;
+pub mod redirect;
+pub mod repo;
+pub mod token;
+pub mod tokenizer;
+
+pub use error::{ErrorCode, HubError};

@@ -1,0 +1,347 @@
+//! Fetching one file from a repo, with the token rule applied at every hop.
+
+use url::Url;
+
+use super::credentials::Credentials;
+use super::progress::Progress;
+use super::transport::{
+    Body, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind,
+};
+use crate::core::classify::{classify, AccessAdvice, HubReply, RequestContext};
+use crate::core::endpoint::{origin_of, Endpoint};
+use crate::core::error::{ErrorCode, HubError};
+use crate::core::redact::scrub;
+use crate::core::redirect::{is_redirect, next_hop};
+use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
+use crate::core::token::Token;
+
+/// Which file, of which repo, at which revision.
+#[derive(Clone, Debug)]
+pub struct FileRef {
+    pub repo_type: RepoType,
+    pub repo: RepoId,
+    pub revision: Revision,
+    pub path: RepoPath,
+}
+
+pub struct HubClient<'a, T, C> {
+    pub transport: &'a T,
+    pub credentials: &'a C,
+    pub endpoint: Endpoint,
+    pub advice: AccessAdvice,
+}
+
+impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
+    /// GET a file into memory. `on_progress` sees Transformers.js-style events.
+    pub async fn fetch_bytes(
+        &self,
+        file: &FileRef,
+        on_progress: &dyn Fn(Progress),
+    ) -> Result<Vec<u8>, HubError> {
+        on_progress(Progress::Initiate);
+        let (response, url) = self.get_following_redirects(file).await?;
+        on_progress(Progress::Download);
+        let total = response
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let mut body = response.body;
+        let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(64 << 20) as usize);
+        while let Some(chunk) = body
+            .next_chunk()
+            .await
+            .map_err(|e| self.network_error(e, &url, file))?
+        {
+            bytes.extend_from_slice(&chunk);
+            on_progress(Progress::Progress {
+                loaded: bytes.len() as u64,
+                total,
+            });
+        }
+        if let Some(expected) = total.filter(|&t| t != bytes.len() as u64) {
+            return Err(HubError::new(
+                ErrorCode::Network,
+                format!(
+                    "The download of {} from {} ended after {} of {expected} bytes; retry.",
+                    file.path,
+                    origin_of(&url),
+                    bytes.len()
+                ),
+            )
+            .about(file.repo.as_str(), Some(file.path.as_str())));
+        }
+        on_progress(Progress::Done);
+        Ok(bytes)
+    }
+
+    /// Follow redirects by hand. The token goes only to the Hub's exact
+    /// origin and is read again for each request, so a hop to a CDN on
+    /// another host never carries it.
+    async fn get_following_redirects(
+        &self,
+        file: &FileRef,
+    ) -> Result<(HttpResponse<T::Body>, Url), HubError> {
+        let mut url =
+            self.endpoint
+                .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
+        let mut hops = 0;
+        loop {
+            let to_hub = self.endpoint.is_hub_origin(&url);
+            let bearer = if to_hub {
+                self.credentials.current()?
+            } else {
+                None
+            };
+            let request = HttpRequest {
+                method: Method::Get,
+                url: url.clone(),
+                bearer,
+            };
+            let response = self
+                .transport
+                .send(&request)
+                .await
+                .map_err(|e| self.network_error(e, &url, file))?;
+            if is_redirect(response.status) {
+                url = next_hop(&url, response.header("location"), hops)
+                    .map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
+                hops += 1;
+                continue;
+            }
+            if (200..300).contains(&response.status) {
+                return Ok((response, url));
+            }
+            return Err(if to_hub {
+                self.hub_error(&response, file, request.bearer.as_ref())
+            } else {
+                storage_error(response.status, &url, file)
+            });
+        }
+    }
+
+    fn hub_error(
+        &self,
+        response: &HttpResponse<T::Body>,
+        file: &FileRef,
+        sent: Option<&Token>,
+    ) -> HubError {
+        let reply = HubReply {
+            status: response.status,
+            error_code: response.header("x-error-code"),
+            error_message: response.header("x-error-message"),
+            retry_after: response.header("retry-after"),
+        };
+        let ctx = RequestContext {
+            repo_id: file.repo.as_str(),
+            revision: file.revision.as_str(),
+            file: Some(file.path.as_str()),
+            token: sent,
+            hub_origin: &self.endpoint.origin_text(),
+            advice: self.advice,
+        };
+        classify(&reply, &ctx)
+    }
+
+    fn network_error(&self, error: TransportError, url: &Url, file: &FileRef) -> HubError {
+        let origin = origin_of(url);
+        let which = if self.endpoint.is_hub_origin(url) {
+            "the Hub"
+        } else {
+            "the file storage host"
+        };
+        let detail = scrub(&error.detail, None);
+        let message = match error.kind {
+            TransportErrorKind::Connect => {
+                format!(
+                "Could not reach {which} at {origin} ({detail}). Check the network connection{}.",
+                if self.endpoint.is_hub_origin(url) { " and HF_ENDPOINT" } else { "" }
+            )
+            }
+            TransportErrorKind::Dropped => {
+                format!("The connection to {which} at {origin} dropped while downloading {} ({detail}); retry.", file.path)
+            }
+        };
+        HubError::new(ErrorCode::Network, message)
+            .about(file.repo.as_str(), Some(file.path.as_str()))
+    }
+}
+
+/// An error from the CDN a Hub redirect pointed to. Its URL is signed, so
+/// only the origin is named.
+fn storage_error(status: u16, url: &Url, file: &FileRef) -> HubError {
+    HubError::new(
+        ErrorCode::HttpError,
+        format!(
+            "The file storage host {} answered HTTP {status} for {} of {}. The signed link may have expired; retry.",
+            origin_of(url),
+            file.path,
+            file.repo
+        ),
+    )
+    .with_status(status)
+    .about(file.repo.as_str(), Some(file.path.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::hub::fake::{FakeCredentials, FakeReply, FakeTransport};
+
+    const HUB: &str = "https://huggingface.co";
+    const FILE: &str = "https://huggingface.co/org/gated/resolve/main/tokenizer.json";
+
+    fn file() -> FileRef {
+        FileRef {
+            repo_type: RepoType::Model,
+            repo: RepoId::parse("org/gated").unwrap(),
+            revision: Revision::main(),
+            path: RepoPath::parse("tokenizer.json").unwrap(),
+        }
+    }
+
+    fn fetch(
+        transport: &FakeTransport,
+        token: Option<&str>,
+    ) -> (Result<Vec<u8>, HubError>, Vec<Progress>) {
+        let credentials = FakeCredentials::new(token);
+        let client = HubClient {
+            transport,
+            credentials: &credentials,
+            endpoint: Endpoint::parse(HUB).unwrap(),
+            advice: AccessAdvice::Token,
+        };
+        let events = RefCell::new(Vec::new());
+        let result =
+            pollster::block_on(client.fetch_bytes(&file(), &|p| events.borrow_mut().push(p)));
+        (result, events.into_inner())
+    }
+
+    #[test]
+    fn token_goes_to_the_hub_and_not_to_the_cdn() {
+        let t = FakeTransport::new()
+            .reply(
+                FILE,
+                FakeReply::redirect("/org/gated/resolve/abc/tokenizer.json"),
+            )
+            .reply(
+                "https://huggingface.co/org/gated/resolve/abc/tokenizer.json",
+                FakeReply::redirect("https://cdn-lfs.hf.co/x?X-Amz-Signature=sig"),
+            )
+            .reply(
+                "https://cdn-lfs.hf.co/x?X-Amz-Signature=sig",
+                FakeReply::ok(b"hello"),
+            );
+        let (result, events) = fetch(&t, Some("hf_secret_token_value"));
+        assert_eq!(result.unwrap(), b"hello");
+        let seen = t.seen();
+        assert_eq!(
+            seen.iter().map(|(_, bearer)| *bearer).collect::<Vec<_>>(),
+            vec![true, true, false]
+        );
+        assert_eq!(events.first(), Some(&Progress::Initiate));
+        assert_eq!(events.last(), Some(&Progress::Done));
+        assert!(events.contains(&Progress::Progress {
+            loaded: 5,
+            total: Some(5)
+        }));
+    }
+
+    #[test]
+    fn a_hub_lookalike_origin_gets_no_token() {
+        let t = FakeTransport::new()
+            .reply(
+                FILE,
+                FakeReply::redirect("https://huggingface.co.evil.example/steal"),
+            )
+            .reply(
+                "https://huggingface.co.evil.example/steal",
+                FakeReply::ok(b"x"),
+            );
+        fetch(&t, Some("hf_secret_token_value")).0.unwrap();
+        assert_eq!(
+            t.seen()[1],
+            (
+                "https://huggingface.co.evil.example/steal".to_owned(),
+                false
+            )
+        );
+    }
+
+    #[test]
+    fn downgrade_is_refused() {
+        let t = FakeTransport::new().reply(FILE, FakeReply::redirect("http://huggingface.co/x"));
+        let err = fetch(&t, Some("hf_secret_token_value")).0.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InsecureRedirect);
+        assert_eq!(t.seen().len(), 1);
+    }
+
+    #[test]
+    fn redirect_loops_are_capped() {
+        let t = FakeTransport::new().reply(FILE, FakeReply::redirect(FILE));
+        assert_eq!(
+            fetch(&t, None).0.unwrap_err().code,
+            ErrorCode::TooManyRedirects
+        );
+    }
+
+    #[test]
+    fn hub_errors_are_classified() {
+        let t = FakeTransport::new().reply(FILE, FakeReply::error(401, "GatedRepo", "restricted"));
+        let err = fetch(&t, None).0.unwrap_err();
+        assert_eq!((err.code, err.status), (ErrorCode::GatedRepo, Some(401)));
+        assert_eq!(err.repo_id.as_deref(), Some("org/gated"));
+    }
+
+    #[test]
+    fn cdn_errors_never_show_the_signed_url() {
+        let t = FakeTransport::new()
+            .reply(
+                FILE,
+                FakeReply::redirect("https://cdn.example/blob?X-Amz-Signature=sig"),
+            )
+            .reply(
+                "https://cdn.example/blob?X-Amz-Signature=sig",
+                FakeReply::status(403),
+            );
+        let err = fetch(&t, Some("hf_secret_token_value")).0.unwrap_err();
+        assert_eq!(err.code, ErrorCode::HttpError);
+        assert!(err.message.contains("https://cdn.example") && !err.message.contains("Signature"));
+    }
+
+    #[test]
+    fn connection_failures_name_the_endpoint() {
+        let t = FakeTransport::new();
+        let err = fetch(&t, None).0.unwrap_err();
+        assert_eq!(err.code, ErrorCode::Network);
+        assert!(err.message.contains(HUB), "{}", err.message);
+    }
+
+    #[test]
+    fn short_bodies_are_errors() {
+        let t = FakeTransport::new().reply(
+            FILE,
+            FakeReply::ok(b"abc").with_header("content-length", "10"),
+        );
+        assert_eq!(fetch(&t, None).0.unwrap_err().code, ErrorCode::Network);
+    }
+
+    #[test]
+    fn token_is_read_for_each_request() {
+        let t = FakeTransport::new().reply(FILE, FakeReply::ok(b"x"));
+        let credentials = FakeCredentials::new(None);
+        let client = HubClient {
+            transport: &t,
+            credentials: &credentials,
+            endpoint: Endpoint::parse(HUB).unwrap(),
+            advice: AccessAdvice::Token,
+        };
+        pollster::block_on(client.fetch_bytes(&file(), &|_| {})).unwrap();
+        credentials.set(Some("hf_later_token_value"));
+        pollster::block_on(client.fetch_bytes(&file(), &|_| {})).unwrap();
+        assert_eq!(
+            t.seen().iter().map(|(_, b)| *b).collect::<Vec<_>>(),
+            vec![false, true]
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! Talking to the Hub: one file at a time, through the transport seam.
+//!
+//! Nothing here knows which JS runtime it runs in. The platform supplies a
+//! [`transport::Transport`] and a [`credentials::Credentials`]; this module
+//! applies the token rule, follows redirects and classifies errors.
+
+pub mod credentials;
+pub mod download;
+pub mod progress;
+pub mod tokenizer_files;
+pub mod transport;
+
+#[cfg(test)]
+mod fake;

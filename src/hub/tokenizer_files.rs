@@ -1,0 +1,50 @@
+//! Loading a tokenizer: tokenizer.json plus the optional tokenizer_config.json.
+
+use futures_util::future::join;
+
+use super::credentials::Credentials;
+use super::download::{FileRef, HubClient};
+use super::progress::Progress;
+use super::transport::Transport;
+use crate::core::error::{ErrorCode, HubError};
+use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
+use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE};
+
+pub async fn load_tokenizer<T: Transport, C: Credentials>(
+    client: &HubClient<'_, T, C>,
+    repo_type: RepoType,
+    repo: &RepoId,
+    revision: &Revision,
+    on_progress: &dyn Fn(&str, Progress),
+) -> Result<LoadedTokenizer, HubError> {
+    let file = |name: &str| FileRef {
+        repo_type,
+        repo: repo.clone(),
+        revision: revision.clone(),
+        path: RepoPath::parse(name).expect("constant file names are valid"),
+    };
+    let (tokenizer, config) = join(
+        client.fetch_bytes(&file(TOKENIZER_FILE), &|p| on_progress(TOKENIZER_FILE, p)),
+        client.fetch_bytes(&file(TOKENIZER_CONFIG_FILE), &|p| {
+            on_progress(TOKENIZER_CONFIG_FILE, p)
+        }),
+    )
+    .await;
+    let tokenizer = tokenizer.map_err(|e| match e.code {
+        ErrorCode::EntryNotFound => HubError {
+            message: format!(
+                "{repo} has no {TOKENIZER_FILE} at revision {revision}. hubguard needs the fast-tokenizer file; \
+                 check that this repo ships one (some only ship a SentencePiece tokenizer.model)."
+            ),
+            ..e
+        },
+        _ => e,
+    })?;
+    let config = match config {
+        Ok(bytes) => Some(bytes),
+        // Optional: many repos tokenize fine from tokenizer.json alone.
+        Err(e) if e.code == ErrorCode::EntryNotFound => None,
+        Err(e) => return Err(e),
+    };
+    LoadedTokenizer::from_files(repo.as_str(), &tokenizer, config.as_deref())
+}

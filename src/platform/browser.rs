@@ -1,0 +1,34 @@
+//! Browser: never a token. Nothing here reads the environment or sets a
+//! credential header; the package's build test scans the output for that.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Headers, RequestRedirect};
+
+use crate::core::classify::AccessAdvice;
+use crate::core::error::{ErrorCode, HubError};
+use crate::core::token::{Token, TokenOption};
+use crate::hub::credentials::{Anonymous, Credentials};
+
+pub const ADVICE: AccessAdvice = AccessAdvice::Proxy;
+/// Safe to leave to the browser: no request it makes carries a token.
+pub const REDIRECT_MODE: RequestRedirect = RequestRedirect::Follow;
+
+pub fn attach_bearer(_headers: &Headers, _bearer: Option<&Token>) -> Result<(), JsValue> {
+    Ok(())
+}
+
+pub fn env_var(_name: &str) -> Option<String> {
+    None
+}
+
+pub fn configured_credentials(option: TokenOption) -> Result<impl Credentials, HubError> {
+    match option {
+        TokenOption::Unset | TokenOption::Disabled => Ok(Anonymous),
+        TokenOption::Value(_) => Err(HubError::new(
+            ErrorCode::TokenRefused,
+            "hubguard's browser build never accepts a token: anything in a web page can be read by \
+             its visitors. Keep the token on a server and run the hubguard proxy there \
+             (createHubProxy or `npx hubguard proxy`), then set env.proxy to its URL.",
+        )),
+    }
+}

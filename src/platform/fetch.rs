@@ -1,0 +1,116 @@
+//! `Transport` over the runtime's global `fetch`, with the body streamed.
+
+use js_sys::{Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, ReadableStreamDefaultReader, Request, RequestInit, Response};
+
+use crate::core::redact::scrub;
+use crate::hub::transport::{
+    Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind,
+};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, not `window.fetch`: Node and Web Workers have no
+    /// `window`.
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(input: &Request) -> Result<Promise, JsValue>;
+}
+
+pub struct FetchTransport;
+
+pub struct FetchBody {
+    reader: Option<ReadableStreamDefaultReader>,
+}
+
+impl Transport for FetchTransport {
+    type Body = FetchBody;
+
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse<FetchBody>, TransportError> {
+        let connect = |e: JsValue| transport_error(TransportErrorKind::Connect, &e);
+        let headers = Headers::new().map_err(connect)?;
+        super::attach_bearer(&headers, request.bearer.as_ref()).map_err(connect)?;
+        let init = RequestInit::new();
+        init.set_method(request.method.as_str());
+        init.set_headers(&headers);
+        init.set_redirect(super::REDIRECT_MODE);
+        let js_request =
+            Request::new_with_str_and_init(request.url.as_str(), &init).map_err(connect)?;
+        let answer = JsFuture::from(global_fetch(&js_request).map_err(connect)?)
+            .await
+            .map_err(connect)?;
+        let response: Response = answer.unchecked_into();
+        let reader = response
+            .body()
+            .map(|stream| stream.get_reader().unchecked_into());
+        Ok(HttpResponse {
+            status: response.status(),
+            headers: header_list(&response.headers()),
+            body: FetchBody { reader },
+        })
+    }
+}
+
+impl Body for FetchBody {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+        let Some(reader) = &self.reader else {
+            return Ok(None);
+        };
+        let dropped = |e: JsValue| transport_error(TransportErrorKind::Dropped, &e);
+        let step = JsFuture::from(reader.read()).await.map_err(dropped)?;
+        if Reflect::get(&step, &"done".into())
+            .map_err(dropped)?
+            .is_truthy()
+        {
+            self.reader = None;
+            return Ok(None);
+        }
+        let value = Reflect::get(&step, &"value".into()).map_err(dropped)?;
+        Ok(Some(value.unchecked_into::<Uint8Array>().to_vec()))
+    }
+}
+
+fn header_list(headers: &Headers) -> Vec<(String, String)> {
+    let Ok(Some(entries)) = js_sys::try_iter(headers) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|pair| {
+            let pair: js_sys::Array = pair.dyn_into().ok()?;
+            Some((
+                pair.get(0).as_string()?.to_ascii_lowercase(),
+                pair.get(1).as_string()?,
+            ))
+        })
+        .collect()
+}
+
+/// The runtime's short reason: Node puts a code such as `ECONNREFUSED` in
+/// `error.cause.code`. Text is scrubbed, since a message could quote a URL.
+fn transport_error(kind: TransportErrorKind, error: &JsValue) -> TransportError {
+    let field = |obj: &JsValue, name: &str| {
+        Reflect::get(obj, &name.into())
+            .ok()
+            .filter(|v| !v.is_undefined())
+    };
+    let cause = field(error, "cause");
+    let detail = cause
+        .as_ref()
+        .and_then(|c| field(c, "code"))
+        .and_then(|c| c.as_string())
+        .or_else(|| {
+            cause
+                .as_ref()
+                .and_then(|c| field(c, "message"))
+                .and_then(|m| m.as_string())
+        })
+        .or_else(|| field(error, "message").and_then(|m| m.as_string()))
+        .unwrap_or_else(|| "unknown error".to_owned());
+    TransportError {
+        kind,
+        detail: scrub(&detail, None),
+    }
+}

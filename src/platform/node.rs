@@ -1,0 +1,68 @@
+//! Node: the token comes from the option, `process.env` or the token file.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use web_sys::{Headers, RequestRedirect};
+
+use crate::core::classify::AccessAdvice;
+use crate::core::error::HubError;
+use crate::core::token::{resolve_token, Token, TokenEnvironment, TokenOption};
+use crate::hub::credentials::Credentials;
+
+pub const ADVICE: AccessAdvice = AccessAdvice::Token;
+/// Node's fetch hands back the 3xx itself, so each hop gets the token rule.
+pub const REDIRECT_MODE: RequestRedirect = RequestRedirect::Manual;
+
+#[wasm_bindgen(module = "fs")]
+extern "C" {
+    #[wasm_bindgen(js_name = readFileSync, catch)]
+    fn read_file_sync(path: &str, encoding: &str) -> Result<String, JsValue>;
+}
+
+#[wasm_bindgen(module = "os")]
+extern "C" {
+    #[wasm_bindgen(js_name = homedir, catch)]
+    fn os_homedir() -> Result<String, JsValue>;
+}
+
+pub fn attach_bearer(headers: &Headers, bearer: Option<&Token>) -> Result<(), JsValue> {
+    match bearer {
+        Some(token) => headers.set("Authorization", &format!("Bearer {}", token.expose())),
+        None => Ok(()),
+    }
+}
+
+/// `process.env[name]`, read now (not cached), so changes after import count.
+pub fn env_var(name: &str) -> Option<String> {
+    let process = Reflect::get(&js_sys::global(), &"process".into()).ok()?;
+    let env = Reflect::get(&process, &"env".into()).ok()?;
+    Reflect::get(&env, &name.into()).ok()?.as_string()
+}
+
+struct NodeEnvironment;
+
+impl TokenEnvironment for NodeEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        env_var(name)
+    }
+    fn home_dir(&self) -> Option<String> {
+        os_homedir().ok().filter(|h| !h.is_empty())
+    }
+    fn read_file(&self, path: &str) -> Option<String> {
+        read_file_sync(path, "utf8").ok()
+    }
+}
+
+struct NodeCredentials {
+    option: TokenOption,
+}
+
+impl Credentials for NodeCredentials {
+    fn current(&self) -> Result<Option<Token>, HubError> {
+        resolve_token(&self.option, &NodeEnvironment)
+    }
+}
+
+pub fn configured_credentials(option: TokenOption) -> Result<impl Credentials, HubError> {
+    Ok(NodeCredentials { option })
+}

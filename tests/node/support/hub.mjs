@@ -1,0 +1,33 @@
+// One local Hub emulator per test file, started in this process so tests
+// can read its request logs (the children only see its URL).
+
+import { after, before } from 'node:test';
+import { startHub } from '../../hub/server.mjs';
+import { TOKENS } from '../../hub/auth.mjs';
+
+export { TOKENS };
+
+/** Starts the Hub before the file's tests and stops it after. */
+export function useHub(options = {}) {
+  const ref = {};
+  before(async () => {
+    ref.hub = await startHub(options);
+  });
+  after(async () => {
+    await ref.hub?.close();
+  });
+  return {
+    get hub() {
+      return ref.hub;
+    },
+    /** The environment a child needs to talk to this Hub, plus `extra`. */
+    env(extra = {}) {
+      return { HF_ENDPOINT: ref.hub.url, ...extra };
+    },
+  };
+}
+
+export const GATED = 'meta-llama/Llama-2-7b-hf';
+export const PRIVATE = 'hubguard-test/private-llama';
+export const PUBLIC = 'hubguard-test/public-llama';
+export const LLAMA_HELLO = [1, 15043, 3186, 29991];

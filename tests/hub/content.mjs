@@ -1,0 +1,57 @@
+// File contents: bytes in memory, or large generated files that are never
+// held in memory (deterministic bytes, readable at any offset).
+
+import { createHash } from 'node:crypto';
+import { gitBlobSha1, sha256 } from './hashes.mjs';
+
+const BLOCK = 64 * 1024;
+
+/** Block k of a generated file: xorshift32 seeded by (seed, k). */
+function generatedBlock(seed, k) {
+  const out = Buffer.allocUnsafe(BLOCK);
+  let x = (seed ^ Math.imul(k + 1, 0x9e3779b1)) >>> 0 || 1;
+  for (let i = 0; i < BLOCK; i += 4) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out.writeUInt32LE(x, i);
+  }
+  return out;
+}
+
+export class Content {
+  /** `spec`: a string/Buffer, or { size, generated: true, seed? }. `lfs` forces LFS storage. */
+  constructor(spec, { lfs = false } = {}) {
+    if (spec && spec.generated) {
+      this.size = spec.size;
+      this.seed = spec.seed ?? 7;
+      this.lfs = true;
+      const hash = createHash('sha256');
+      for (const chunk of this.chunks(0, this.size - 1)) hash.update(chunk);
+      this.etag = hash.digest('hex');
+    } else {
+      this.bytes = Buffer.isBuffer(spec) ? spec : Buffer.from(String(spec));
+      this.size = this.bytes.length;
+      this.lfs = lfs;
+      this.etag = lfs ? sha256(this.bytes) : gitBlobSha1(this.bytes);
+    }
+  }
+
+  /** Bytes start..end (inclusive), in chunks of at most 64 KiB. */
+  *chunks(start, end) {
+    if (this.bytes) {
+      for (let at = start; at <= end; at += BLOCK) yield this.bytes.subarray(at, Math.min(end + 1, at + BLOCK));
+      return;
+    }
+    for (let at = start; at <= end; ) {
+      const k = Math.floor(at / BLOCK);
+      const block = generatedBlock(this.seed, k);
+      const from = at - k * BLOCK;
+      const to = Math.min(BLOCK, end + 1 - k * BLOCK);
+      yield block.subarray(from, to);
+      at = k * BLOCK + to;
+    }
+  }
+}

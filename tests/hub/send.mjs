@@ -1,0 +1,61 @@
+// Sending file bytes: single Range requests, and the test fault switches
+// (drop the connection after N bytes, corrupt a byte, slow down).
+
+/** `bytes=a-b` / `bytes=a-` / `bytes=-n` → {start, end}; null if absent; 'bad' if unsatisfiable. */
+export function parseRange(header, size) {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return 'bad';
+  let start;
+  let end;
+  if (m[1] === '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'bad';
+  return { start, end };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Answer GET/HEAD for `content` with `headers`, honouring Range and the
+ * faults. `corrupt` is only set for CDN answers.
+ */
+export async function sendContent(req, res, content, headers, faults, { corrupt = false } = {}) {
+  const range = parseRange(req.headers.range, content.size);
+  if (range === 'bad') {
+    res.writeHead(416, { 'Content-Range': `bytes */${content.size}` });
+    return res.end();
+  }
+  const { start, end } = range ?? { start: 0, end: content.size - 1 };
+  const out = { ...headers, 'Accept-Ranges': 'bytes', 'Content-Length': String(Math.max(0, end - start + 1)) };
+  if (range) out['Content-Range'] = `bytes ${start}-${end}/${content.size}`;
+  res.writeHead(range ? 206 : 200, out);
+  if (req.method === 'HEAD' || content.size === 0) return res.end();
+
+  let sent = 0;
+  const dropAt = faults.dropAfterBytes;
+  for (const chunk of content.chunks(start, end)) {
+    let piece = chunk;
+    if (corrupt && faults.corruptByte && sent === 0) {
+      piece = Buffer.from(chunk);
+      piece[0] ^= 0xff;
+    }
+    if (dropAt !== undefined && sent + piece.length > dropAt) {
+      if (faults.dropOnce) faults.dropAfterBytes = undefined;
+      // Destroy once the partial bytes are flushed: the client sees a cut body.
+      await new Promise((resolve) => res.write(piece.subarray(0, Math.max(0, dropAt - sent)), resolve));
+      req.socket.destroy();
+      return;
+    }
+    sent += piece.length;
+    if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve));
+    if (faults.slowMs) await sleep(faults.slowMs);
+    if (res.destroyed) return;
+  }
+  res.end();
+}

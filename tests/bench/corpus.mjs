@@ -28,13 +28,25 @@ function prng(seed) {
   };
 }
 
-/** Lines totalling at least `minBytes` UTF-8 bytes. */
+/**
+ * Lines totalling at least `minBytes` UTF-8 bytes. Each line splices words
+ * from several source lines, so nearly every line is new: a tokenizer's
+ * whole-input cache cannot turn the benchmark into a lookup table.
+ */
 export function corpus(minBytes = 1 << 20, seed = 42) {
   const next = prng(seed);
+  const words = LINES.map((l) => l.split(/(?<= )/));
   const out = [];
   let bytes = 0;
   while (bytes < minBytes) {
-    const line = LINES[Math.floor(next() * LINES.length)];
+    const parts = [];
+    const count = 4 + Math.floor(next() * 4);
+    for (let i = 0; i < count; i++) {
+      const source = words[Math.floor(next() * words.length)];
+      const at = Math.floor(next() * source.length);
+      parts.push(source.slice(at, at + 1 + Math.floor(next() * 4)).join(''));
+    }
+    const line = parts.join('');
     out.push(line);
     bytes += Buffer.byteLength(line) + 1;
   }

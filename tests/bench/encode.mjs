@@ -4,11 +4,14 @@
 //
 //   make bench        (or: node tests/bench/encode.mjs after `make consumer`)
 
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startHub } from '../hub/server.mjs';
+import { defaultFixtureDir } from '../fixtures/llama2.mjs';
 import { corpus } from './corpus.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,15 +66,26 @@ try {
     }
   }
   const tokens = a.result.reduce((n, ids) => n + ids.length, 0);
+  const native = JSON.parse(
+    spawnSync(process.env.PYTHON ?? 'python3', [path.join(here, 'encode_native.py')], {
+      input: JSON.stringify({ tokenizer: path.join(defaultFixtureDir, 'tokenizer.json'), lines, rounds: ROUNDS }),
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    }).stdout,
+  );
+  const ourDigest = createHash('sha256').update(JSON.stringify(a.result)).digest('hex');
   const rate = (ms) => (tokens / (ms / 1000)).toFixed(0);
 
   console.log(`corpus: ${lines.length} lines, ${(bytes / 1e6).toFixed(2)} MB, ${tokens} tokens; best of ${ROUNDS}`);
   console.log(`encode  hubguard:        ${rate(a.ms).padStart(10)} tokens/s  (${a.ms.toFixed(0)} ms)`);
   console.log(`encode  transformers.js: ${rate(b.ms).padStart(10)} tokens/s  (${b.ms.toFixed(0)} ms)`);
+  console.log(`encode  python tokenizers:${rate(native.ms).padStart(10)} tokens/s  (${native.ms.toFixed(0)} ms, native anchor)`);
   console.log(`encode  ratio hubguard / transformers.js: ${(b.ms / a.ms).toFixed(2)}x  (target >= 6x)`);
+  console.log(`encode  ratio hubguard / native tokenizers: ${(native.ms / a.ms).toFixed(2)}x`);
   console.log(`load    hubguard: ${ours.ms.toFixed(0)} ms, transformers.js: ${theirs.ms.toFixed(0)} ms, ratio ${(theirs.ms / ours.ms).toFixed(2)}x`);
-  console.log(`ids     ${mismatches === 0 ? 'identical on every line' : `${mismatches} lines differ`}`);
-  process.exitCode = mismatches === 0 ? 0 : 1;
+  const nativeSame = native.ids_digest === ourDigest;
+  console.log(`ids     transformers.js: ${mismatches === 0 ? 'identical on every line' : `${mismatches} lines differ`}; python tokenizers: ${nativeSame ? 'identical' : 'DIFFERENT'}`);
+  process.exitCode = mismatches === 0 && nativeSame ? 0 : 1;
 } finally {
   await hub.close();
 }

@@ -5,6 +5,7 @@
 
 pub mod classify;
 pub mod endpoint;
+pub mod proxy;
 pub mod error;
 pub mod redact;
 pub mod redirect;

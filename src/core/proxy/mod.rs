@@ -1,0 +1,132 @@
+//! The token proxy's decisions: which browser requests may reach the Hub
+//! with the server's token, and what of the answer goes back.
+//!
+//! Everything is denied unless it matches: one route shape, an exact repo
+//! allowlist, GET/HEAD, a few inbound headers, a few outbound headers. The
+//! I/O (fetching upstream, streaming back) lives outside the core.
+
+mod allow;
+mod headers;
+mod target;
+
+pub use allow::{AllowList, AllowRule};
+pub use headers::{cors_headers, filter_inbound, filter_outbound, EXPOSED_HEADERS};
+pub use target::{parse_target, ProxyTarget};
+
+use super::repo::truncate_for_message;
+
+/// A refusal: an HTTP status and a message safe to show to anyone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        Rejection { status, message: message.into() }
+    }
+}
+
+/// The request as it reached the proxy, before any interpretation.
+#[derive(Clone, Debug)]
+pub struct InboundRequest<'a> {
+    pub method: &'a str,
+    /// The request target exactly as received (path and query).
+    pub target: &'a str,
+    /// Lower-case names.
+    pub headers: &'a [(String, String)],
+    pub has_body: bool,
+}
+
+impl InboundRequest<'_> {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What to do with a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Answer a CORS preflight locally (204), never upstream.
+    Preflight,
+    /// Fetch this file upstream with these (filtered) request headers.
+    Forward { target: ProxyTarget, head: bool, headers: Vec<(String, String)> },
+    Reject(Rejection),
+}
+
+pub struct ProxyPolicy {
+    pub allow: AllowList,
+    /// Exact origins (`scheme://host[:port]`) allowed to read answers.
+    pub origins: Vec<String>,
+    /// Where the proxy is mounted (`/hf`), stripped before parsing.
+    pub base_path: String,
+}
+
+/// Longer URLs or header sets are refused outright: no Hub file needs them.
+pub const MAX_TARGET_LEN: usize = 2048;
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+impl ProxyPolicy {
+    pub fn decide(&self, request: &InboundRequest<'_>) -> Decision {
+        match self.check(request) {
+            Ok(decision) => decision,
+            Err(rejection) => Decision::Reject(rejection),
+        }
+    }
+
+    fn check(&self, request: &InboundRequest<'_>) -> Result<Decision, Rejection> {
+        if request.target.len() > MAX_TARGET_LEN {
+            return Err(Rejection::new(414, "The request URL is too long."));
+        }
+        let header_bytes: usize = request.headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+        if header_bytes > MAX_HEADER_BYTES {
+            return Err(Rejection::new(431, "The request headers are too large."));
+        }
+        if let Some(origin) = request.header("origin") {
+            if !self.origin_allowed(origin) {
+                return Err(Rejection::new(
+                    403,
+                    format!("Origin {:?} may not use this proxy.", truncate_for_message(origin)),
+                ));
+            }
+        }
+        let head = match request.method {
+            "GET" => false,
+            "HEAD" => true,
+            "OPTIONS" => return self.preflight(request),
+            _ => return Err(Rejection::new(405, "Only GET and HEAD are proxied.")),
+        };
+        if request.has_body {
+            return Err(Rejection::new(400, "Requests to the proxy must not have a body."));
+        }
+        let target = parse_target(request.target, &self.base_path)?;
+        self.allow.check(&target)?;
+        let headers = filter_inbound(request.headers)?;
+        Ok(Decision::Forward { target, head, headers })
+    }
+
+    fn preflight(&self, request: &InboundRequest<'_>) -> Result<Decision, Rejection> {
+        let method = request.header("access-control-request-method").unwrap_or("");
+        if !matches!(method, "GET" | "HEAD") {
+            return Err(Rejection::new(405, "Only GET and HEAD are proxied."));
+        }
+        if let Some(asked) = request.header("access-control-request-headers") {
+            let allowed = ["range", "if-none-match", "if-range"];
+            if let Some(bad) = asked.split(',').map(str::trim).find(|h| !h.is_empty() && !allowed.contains(&h.to_ascii_lowercase().as_str())) {
+                return Err(Rejection::new(
+                    403,
+                    format!("Header {:?} may not be sent through this proxy.", truncate_for_message(bad)),
+                ));
+            }
+        }
+        Ok(Decision::Preflight)
+    }
+
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.origins.iter().any(|o| o == origin)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 // HubError class (`instanceof` works across both).
 
 const wasm = require('./hubguard_wasm.js');
+const { toNodeHandler } = require('./node-http.cjs');
 
 /** Every error hubguard throws. `code` is stable; `message` says what to do. */
 class HubError extends Error {
@@ -72,4 +73,16 @@ class AutoTokenizer {
   }
 }
 
-module.exports = { AutoTokenizer, PreTrainedTokenizer, HubError, env };
+/**
+ * The token proxy for browser apps, as a Fetch-API handler:
+ * `(request, context?) => Promise<Response>`. It holds the server's token
+ * (option, else HF_TOKEN / the token file) and serves only `allow`ed repos.
+ * Options: { allow, origins, endpoint, token, basePath, rateLimit:
+ * { requests, perSeconds }, maxConcurrent }.
+ */
+function createHubProxy(options) {
+  const proxy = new wasm.HubProxy(options);
+  return (request, context) => proxy.handle(request, context);
+}
+
+module.exports = { AutoTokenizer, PreTrainedTokenizer, HubError, env, createHubProxy, toNodeHandler };

@@ -24,28 +24,14 @@ pub fn to_js(error: HubError) -> JsValue {
         let _ = Reflect::set(&details, &key.into(), &value);
     };
     set("code", error.code.as_str().into());
-    set(
-        "status",
-        error
-            .status
-            .map(JsValue::from)
-            .unwrap_or(JsValue::UNDEFINED),
-    );
+    set("status", error.status.map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
     set(
         "repoId",
-        error
-            .repo_id
-            .clone()
-            .map(JsValue::from)
-            .unwrap_or(JsValue::UNDEFINED),
+        error.repo_id.clone().map(JsValue::from).unwrap_or(JsValue::UNDEFINED),
     );
     set(
         "file",
-        error
-            .file
-            .clone()
-            .map(JsValue::from)
-            .unwrap_or(JsValue::UNDEFINED),
+        error.file.clone().map(JsValue::from).unwrap_or(JsValue::UNDEFINED),
     );
     set(
         "retryAfter",
@@ -56,9 +42,9 @@ pub fn to_js(error: HubError) -> JsValue {
     );
     let message = JsValue::from(error.message);
     let constructed = ERROR_CLASS.with(|c| {
-        c.borrow().as_ref().and_then(|class| {
-            Reflect::construct(class, &js_sys::Array::of2(&message, &details)).ok()
-        })
+        c.borrow()
+            .as_ref()
+            .and_then(|class| Reflect::construct(class, &js_sys::Array::of2(&message, &details)).ok())
     });
     constructed.unwrap_or_else(|| {
         // Only reached if the wasm module is used without its JS entry.

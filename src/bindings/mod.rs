@@ -7,3 +7,7 @@
 mod errors;
 mod options;
 mod tokenizer;
+
+// The proxy holds a token, so only the server (Node) build has it.
+#[cfg(feature = "node")]
+mod proxy;

@@ -32,20 +32,54 @@ impl<'a> Options<'a> {
 
     pub fn string(&self, key: &str) -> Result<Option<String>, HubError> {
         self.raw(key)
-            .map(|v| {
-                v.as_string()
-                    .ok_or_else(|| wrong_type(self.what, key, "a string"))
-            })
+            .map(|v| v.as_string().ok_or_else(|| wrong_type(self.what, key, "a string")))
             .transpose()
     }
 
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, HubError> {
         match self.raw(key) {
             None => Ok(default),
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| wrong_type(self.what, key, "true or false")),
+            Some(v) => v.as_bool().ok_or_else(|| wrong_type(self.what, key, "true or false")),
         }
+    }
+
+    pub fn number(&self, key: &str) -> Result<Option<f64>, HubError> {
+        self.raw(key)
+            .map(|v| {
+                v.as_f64()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .ok_or_else(|| wrong_type(self.what, key, "a non-negative number"))
+            })
+            .transpose()
+    }
+
+    /// An array option (a single value counts as a one-element array).
+    pub fn list(&self, key: &str) -> Option<Vec<JsValue>> {
+        self.raw(key).map(|v| {
+            if js_sys::Array::is_array(&v) {
+                js_sys::Array::from(&v).to_vec()
+            } else {
+                vec![v]
+            }
+        })
+    }
+
+    pub fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, HubError> {
+        self.list(key)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|v| {
+                        v.as_string()
+                            .ok_or_else(|| wrong_type(self.what, key, "a list of strings"))
+                    })
+                    .collect()
+            })
+            .transpose()
+    }
+
+    pub fn object(&self, key: &str) -> Option<JsValue> {
+        self.raw(key).filter(|v| v.is_object())
     }
 
     pub fn function(&self, key: &str) -> Result<Option<Function>, HubError> {
@@ -72,17 +106,12 @@ impl<'a> Options<'a> {
 }
 
 pub fn wrong_type(what: &str, key: &str, expected: &str) -> HubError {
-    HubError::new(
-        ErrorCode::InvalidOption,
-        format!("{what}: `{key}` must be {expected}."),
-    )
+    HubError::new(ErrorCode::InvalidOption, format!("{what}: `{key}` must be {expected}."))
 }
 
 /// A required string argument, such as the text to encode.
 pub fn string_arg(value: &JsValue, what: &'static str, name: &str) -> Result<String, HubError> {
-    value
-        .as_string()
-        .ok_or_else(|| wrong_type(what, name, "a string"))
+    value.as_string().ok_or_else(|| wrong_type(what, name, "a string"))
 }
 
 /// Token ids from an Array, a typed array or BigInts, each checked.
@@ -96,8 +125,7 @@ pub fn ids_arg(value: &JsValue, what: &'static str) -> Result<Vec<u32>, HubError
         let item = item.map_err(|_| bad())?;
         let number = match item.as_f64() {
             Some(n) => n,
-            None => u64::try_from(item.dyn_into::<js_sys::BigInt>().map_err(|_| bad())?)
-                .map_err(|_| bad())? as f64,
+            None => u64::try_from(item.dyn_into::<js_sys::BigInt>().map_err(|_| bad())?).map_err(|_| bad())? as f64,
         };
         if number.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&number) {
             Ok(number as u32)

@@ -20,22 +20,14 @@ const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
 /// (`env.endpoint`); `options` the call's own (`revision`, `token`,
 /// `progress_callback`).
 #[wasm_bindgen(js_name = loadTokenizer)]
-pub async fn load(
-    repo_id: JsValue,
-    options: JsValue,
-    env: JsValue,
-) -> Result<JsTokenizer, JsValue> {
+pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue) -> Result<JsTokenizer, JsValue> {
     load_inner(&repo_id, &options, &env)
         .await
         .map(|inner| JsTokenizer { inner })
         .map_err(to_js)
 }
 
-async fn load_inner(
-    repo_id: &JsValue,
-    options: &JsValue,
-    env: &JsValue,
-) -> Result<LoadedTokenizer, HubError> {
+async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Result<LoadedTokenizer, HubError> {
     let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
     let options = Options::new(options, FROM_PRETRAINED)?;
     let settings = Options::new(env, "env")?;
@@ -50,7 +42,7 @@ async fn load_inner(
         platform::env_var("HF_ENDPOINT").as_deref(),
     )?;
     let client = HubClient {
-        transport: &FetchTransport,
+        transport: &FetchTransport::default(),
         credentials: &credentials,
         endpoint,
         advice: platform::ADVICE,
@@ -101,8 +93,7 @@ impl JsTokenizer {
     pub fn encode(&self, text: JsValue, options: JsValue) -> Result<Vec<u32>, JsValue> {
         let run = || {
             let text = string_arg(&text, "encode", "text")?;
-            let add_special_tokens =
-                Options::new(&options, "encode")?.bool_or("add_special_tokens", true)?;
+            let add_special_tokens = Options::new(&options, "encode")?.bool_or("add_special_tokens", true)?;
             self.inner.encode(&text, add_special_tokens)
         };
         run().map_err(to_js)
@@ -117,8 +108,7 @@ impl JsTokenizer {
     pub fn decode(&self, ids: JsValue, options: JsValue) -> Result<String, JsValue> {
         let run = || {
             let ids = ids_arg(&ids, "decode")?;
-            let skip_special_tokens =
-                Options::new(&options, "decode")?.bool_or("skip_special_tokens", false)?;
+            let skip_special_tokens = Options::new(&options, "decode")?.bool_or("skip_special_tokens", false)?;
             self.inner.decode(&ids, skip_special_tokens)
         };
         run().map_err(to_js)

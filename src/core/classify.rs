@@ -56,15 +56,18 @@ pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
             "browsers never hold a token: configure the hubguard proxy (env.proxy) on a server that holds one, and add this repo to its allow list"
         }
     };
-    let invalid_credentials = reply
-        .error_message
-        .is_some_and(|m| m.contains("Invalid credentials"));
+    let invalid_credentials = reply.error_message.is_some_and(|m| m.contains("Invalid credentials"));
 
     let (code, message) = match (reply.status, reply.error_code) {
         (429, _) => {
             let wait = reply.retry_after.and_then(|v| v.trim().parse::<u64>().ok());
-            let when = wait.map(|s| format!("after {s} seconds")).unwrap_or_else(|| "in a little while".into());
-            (ErrorCode::RateLimited, format!("The Hub is rate-limiting requests for {repo}. Retry {when}.{server_says}"))
+            let when = wait
+                .map(|s| format!("after {s} seconds"))
+                .unwrap_or_else(|| "in a little while".into());
+            (
+                ErrorCode::RateLimited,
+                format!("The Hub is rate-limiting requests for {repo}. Retry {when}.{server_says}"),
+            )
         }
         (401, _) if invalid_credentials && sent_token => (
             ErrorCode::InvalidToken,
@@ -115,14 +118,21 @@ pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
         ),
         (404, _) => (
             ErrorCode::EntryNotFound,
-            format!("File {file} was not found in {repo} at revision {}.{server_says}", ctx.revision),
+            format!(
+                "File {file} was not found in {repo} at revision {}.{server_says}",
+                ctx.revision
+            ),
         ),
         (status, _) => (
             ErrorCode::HttpError,
             format!(
                 "The Hub at {} answered HTTP {status} for {file} in {repo}.{} {server_says}",
                 ctx.hub_origin,
-                if status >= 500 { " This is a server problem; try again later." } else { "" }
+                if status >= 500 {
+                    " This is a server problem; try again later."
+                } else {
+                    ""
+                }
             )
             .trim_end()
             .to_owned(),
@@ -147,10 +157,7 @@ mod tests {
         let env = if source_var {
             FakeEnv::default().with_var("HF_TOKEN", "hf_abcdefghijklmnopqrstuv")
         } else {
-            FakeEnv::default().with_file(
-                "/home/u/.cache/huggingface/token",
-                "hf_abcdefghijklmnopqrstuv",
-            )
+            FakeEnv::default().with_file("/home/u/.cache/huggingface/token", "hf_abcdefghijklmnopqrstuv")
         };
         resolve_token(&TokenOption::Unset, &env).unwrap().unwrap()
     }
@@ -215,12 +222,7 @@ mod tests {
     #[test]
     fn invalid_token_names_its_source_not_its_value() {
         let t = token(false);
-        let err = run(
-            401,
-            None,
-            Some("Invalid credentials in Authorization header"),
-            Some(&t),
-        );
+        let err = run(401, None, Some("Invalid credentials in Authorization header"), Some(&t));
         assert_eq!(err.code, ErrorCode::InvalidToken);
         assert!(err.message.contains("/home/u/.cache/huggingface/token"));
         assert!(!err.message.contains("hf_abcdefghij"));
@@ -229,10 +231,7 @@ mod tests {
     #[test]
     fn rate_limit_and_server_errors() {
         let err = run(429, None, None, None);
-        assert_eq!(
-            (err.code, err.retry_after),
-            (ErrorCode::RateLimited, Some(7))
-        );
+        assert_eq!((err.code, err.retry_after), (ErrorCode::RateLimited, Some(7)));
         assert!(err.message.contains("7 seconds"));
         assert_eq!(run(503, None, None, None).code, ErrorCode::HttpError);
     }
@@ -246,11 +245,7 @@ mod tests {
             Some("token hf_abcdefghijklmnopqrstuv denied"),
             Some(&t),
         );
-        assert!(
-            !err.message.contains("hf_abcdefghijklmnopqrstuv"),
-            "{}",
-            err.message
-        );
+        assert!(!err.message.contains("hf_abcdefghijklmnopqrstuv"), "{}", err.message);
     }
 
     #[test]

@@ -22,10 +22,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// The explicit setting if any, else `HF_ENDPOINT`, else huggingface.co.
-    pub fn choose(
-        configured: Option<&str>,
-        hf_endpoint_var: Option<&str>,
-    ) -> Result<Self, HubError> {
+    pub fn choose(configured: Option<&str>, hf_endpoint_var: Option<&str>) -> Result<Self, HubError> {
         let chosen = [configured, hf_endpoint_var]
             .into_iter()
             .flatten()
@@ -80,13 +77,7 @@ impl Endpoint {
 
     /// `{endpoint}/{datasets/}{repo}/resolve/{revision}/{path}`, each part
     /// encoded so that it cannot change the URL's shape.
-    pub fn resolve_url(
-        &self,
-        repo_type: RepoType,
-        repo: &RepoId,
-        revision: &Revision,
-        path: &RepoPath,
-    ) -> Url {
+    pub fn resolve_url(&self, repo_type: RepoType, repo: &RepoId, revision: &Revision, path: &RepoPath) -> Url {
         let mut text = format!(
             "{}/{}{}/resolve/{}",
             self.base.as_str().trim_end_matches('/'),
@@ -103,11 +94,8 @@ impl Endpoint {
 
     /// `{endpoint}/api/...` for the JSON API routes.
     pub fn api_url(&self, route: &str) -> Url {
-        Url::parse(&format!(
-            "{}/api/{route}",
-            self.base.as_str().trim_end_matches('/')
-        ))
-        .expect("built from a valid base and a fixed route")
+        Url::parse(&format!("{}/api/{route}", self.base.as_str().trim_end_matches('/')))
+            .expect("built from a valid base and a fixed route")
     }
 }
 
@@ -155,12 +143,7 @@ mod tests {
             "https://huggingface.co/meta-llama/Llama-2-7b-hf/resolve/main/tokenizer.json"
         );
         assert_eq!(
-            url(
-                "http://127.0.0.1:9/mirror/",
-                "a/b",
-                "refs/pr/1",
-                "dir/a b?#.json"
-            ),
+            url("http://127.0.0.1:9/mirror/", "a/b", "refs/pr/1", "dir/a b?#.json"),
             "http://127.0.0.1:9/mirror/a/b/resolve/refs%2Fpr%2F1/dir/a%20b%3F%23.json"
         );
         assert_eq!(
@@ -201,9 +184,7 @@ mod tests {
             "http://a:1"
         );
         assert_eq!(
-            Endpoint::choose(None, Some("http://b:2"))
-                .unwrap()
-                .origin_text(),
+            Endpoint::choose(None, Some("http://b:2")).unwrap().origin_text(),
             "http://b:2"
         );
         assert_eq!(

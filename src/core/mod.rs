@@ -5,8 +5,8 @@
 
 pub mod classify;
 pub mod endpoint;
-pub mod proxy;
 pub mod error;
+pub mod proxy;
 pub mod redact;
 pub mod redirect;
 pub mod repo;

@@ -10,10 +10,7 @@ const MAX_FOREIGN_TEXT: usize = 300;
 
 /// Make outside text safe to embed in an error message.
 pub fn scrub(text: &str, token: Option<&Token>) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut out: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     if let Some(token) = token {
         out = out.replace(token.expose(), "<redacted token>");
     }
@@ -66,26 +63,14 @@ mod tests {
     fn removes_our_token_and_token_shapes() {
         let env = FakeEnv::default().with_var("HF_TOKEN", "secretvalue");
         let token = resolve_token(&TokenOption::Unset, &env).unwrap();
-        let out = scrub(
-            "bad secretvalue and hf_abcdefghijklmnop and hf_short",
-            token.as_ref(),
-        );
-        assert_eq!(
-            out,
-            "bad <redacted token> and <redacted token> and hf_short"
-        );
+        let out = scrub("bad secretvalue and hf_abcdefghijklmnop and hf_short", token.as_ref());
+        assert_eq!(out, "bad <redacted token> and <redacted token> and hf_short");
     }
 
     #[test]
     fn removes_signed_queries_and_control_chars() {
-        let out = scrub(
-            "see https://cdn.example/x?X-Amz-Signature=abc\x1b[31m",
-            None,
-        );
-        assert!(
-            out.starts_with("see https://cdn.example/x?<redacted>"),
-            "{out}"
-        );
+        let out = scrub("see https://cdn.example/x?X-Amz-Signature=abc\x1b[31m", None);
+        assert!(out.starts_with("see https://cdn.example/x?<redacted>"), "{out}");
         assert!(!out.contains("Signature"));
         assert!(!out.contains('\x1b'));
     }

@@ -32,10 +32,7 @@ pub fn next_hop(current: &Url, location: Option<&str>, hops_taken: usize) -> Res
     let invalid = || {
         HubError::new(
             ErrorCode::HttpError,
-            format!(
-                "{} answered a redirect without a valid Location.",
-                origin_of(current)
-            ),
+            format!("{} answered a redirect without a valid Location.", origin_of(current)),
         )
     };
     let location = location.ok_or_else(invalid)?;
@@ -92,10 +89,7 @@ mod tests {
 
     #[test]
     fn refuses_downgrade_and_odd_schemes() {
-        assert_eq!(
-            hop("https://h.co/a", "http://h.co/a"),
-            Err(ErrorCode::InsecureRedirect)
-        );
+        assert_eq!(hop("https://h.co/a", "http://h.co/a"), Err(ErrorCode::InsecureRedirect));
         assert_eq!(
             hop("https://h.co/a", "file:///etc/passwd"),
             Err(ErrorCode::InsecureRedirect)
@@ -113,10 +107,7 @@ mod tests {
             next_hop(&u, Some("/b"), MAX_REDIRECTS).unwrap_err().code,
             ErrorCode::TooManyRedirects
         );
-        assert_eq!(
-            next_hop(&u, None, 0).unwrap_err().code,
-            ErrorCode::HttpError
-        );
+        assert_eq!(next_hop(&u, None, 0).unwrap_err().code, ErrorCode::HttpError);
     }
 
     #[test]

@@ -150,10 +150,7 @@ impl Revision {
         if value.chars().any(|c| c.is_control() || c == '\\') {
             return fail("it contains a control character or a backslash");
         }
-        if value
-            .split('/')
-            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-        {
+        if value.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
             return fail("it has an empty, '.' or '..' part");
         }
         Ok(Revision(value.to_owned()))
@@ -161,11 +158,7 @@ impl Revision {
 
     /// A full commit hash names an immutable snapshot.
     pub fn is_commit_hash(&self) -> bool {
-        self.0.len() == 40
-            && self
-                .0
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        self.0.len() == 40 && self.0.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     }
 
     pub fn as_str(&self) -> &str {
@@ -203,10 +196,7 @@ impl RepoPath {
         if value.chars().any(|c| c.is_control() || c == '\\') {
             return fail("it contains a control character or a backslash");
         }
-        if value
-            .split('/')
-            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-        {
+        if value.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
             return fail("it starts with '/' or has an empty, '.' or '..' part");
         }
         Ok(RepoPath(value.to_owned()))
@@ -295,12 +285,7 @@ mod tests {
 
     #[test]
     fn revisions() {
-        for ok in [
-            "main",
-            "v1.0",
-            "refs/pr/1",
-            "0123456789abcdef0123456789abcdef01234567",
-        ] {
+        for ok in ["main", "v1.0", "refs/pr/1", "0123456789abcdef0123456789abcdef01234567"] {
             Revision::parse(ok).unwrap();
         }
         for bad in ["", "..", "a/../b", "a//b", "/main", "ma\u{0}in", "a\\b"] {
@@ -324,16 +309,7 @@ mod tests {
         for ok in ["tokenizer.json", "sub/dir/file.bin", "a b.txt", "%2e%2e"] {
             RepoPath::parse(ok).unwrap();
         }
-        for bad in [
-            "",
-            "/etc/passwd",
-            "../x",
-            "a/./b",
-            "a//b",
-            "a/",
-            "a\\b",
-            "a\u{7}b",
-        ] {
+        for bad in ["", "/etc/passwd", "../x", "a/./b", "a//b", "a/", "a\\b", "a\u{7}b"] {
             assert_eq!(
                 RepoPath::parse(bad).unwrap_err().code,
                 ErrorCode::InvalidPath,
@@ -344,13 +320,7 @@ mod tests {
 
     #[test]
     fn repo_types() {
-        assert_eq!(
-            RepoType::parse("dataset").unwrap().url_prefix(),
-            "datasets/"
-        );
-        assert_eq!(
-            RepoType::parse("bogus").unwrap_err().code,
-            ErrorCode::InvalidOption
-        );
+        assert_eq!(RepoType::parse("dataset").unwrap().url_prefix(), "datasets/");
+        assert_eq!(RepoType::parse("bogus").unwrap_err().code, ErrorCode::InvalidOption);
     }
 }

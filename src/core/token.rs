@@ -92,18 +92,13 @@ impl fmt::Debug for TokenOption {
 }
 
 /// Resolve the token for one request. An empty value counts as no token.
-pub fn resolve_token(
-    option: &TokenOption,
-    env: &impl TokenEnvironment,
-) -> Result<Option<Token>, HubError> {
+pub fn resolve_token(option: &TokenOption, env: &impl TokenEnvironment) -> Result<Option<Token>, HubError> {
     let found = match option {
         TokenOption::Disabled => None,
         TokenOption::Value(v) if !v.trim().is_empty() => Some((v.clone(), TokenSource::Option)),
         TokenOption::Value(_) | TokenOption::Unset => from_environment(env),
     };
-    found
-        .map(|(raw, source)| checked(raw.trim(), source))
-        .transpose()
+    found.map(|(raw, source)| checked(raw.trim(), source)).transpose()
 }
 
 fn from_environment(env: &impl TokenEnvironment) -> Option<(String, TokenSource)> {
@@ -259,10 +254,7 @@ pub(crate) mod tests {
         let env = FakeEnv::default().with_var("HF_HOME", "/x");
         assert_eq!(token_file_path(&env).as_deref(), Some("/x/token"));
         let env = FakeEnv::default().with_var("XDG_CACHE_HOME", "/c/");
-        assert_eq!(
-            token_file_path(&env).as_deref(),
-            Some("/c/huggingface/token")
-        );
+        assert_eq!(token_file_path(&env).as_deref(), Some("/c/huggingface/token"));
         assert_eq!(
             token_file_path(&FakeEnv::default()).as_deref(),
             Some("/home/u/.cache/huggingface/token")
@@ -274,9 +266,7 @@ pub(crate) mod tests {
         let env = FakeEnv::default().with_var("HF_TOKEN", "hf_supersecret");
         let token = resolve_token(&TokenOption::Unset, &env).unwrap().unwrap();
         assert!(!format!("{token:?} {token}").contains("supersecret"));
-        assert!(
-            !format!("{:?}", TokenOption::Value("hf_supersecret".into())).contains("supersecret")
-        );
+        assert!(!format!("{:?}", TokenOption::Value("hf_supersecret".into())).contains("supersecret"));
     }
 
     #[test]

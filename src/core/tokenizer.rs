@@ -22,11 +22,7 @@ pub struct LoadedTokenizer {
 impl LoadedTokenizer {
     /// `config_json` is `None` when the repo has no tokenizer_config.json,
     /// which is allowed: tokenizer.json alone is enough to tokenize.
-    pub fn from_files(
-        repo_id: &str,
-        tokenizer_json: &[u8],
-        config_json: Option<&[u8]>,
-    ) -> Result<Self, HubError> {
+    pub fn from_files(repo_id: &str, tokenizer_json: &[u8], config_json: Option<&[u8]>) -> Result<Self, HubError> {
         let inner = Tokenizer::from_bytes(tokenizer_json).map_err(|e| {
             invalid(
                 repo_id,
@@ -77,9 +73,7 @@ impl LoadedTokenizer {
     }
 
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String, HubError> {
-        self.inner
-            .decode(ids, skip_special_tokens)
-            .map_err(failed("decode"))
+        self.inner.decode(ids, skip_special_tokens).map_err(failed("decode"))
     }
 
     pub fn config(&self) -> &Value {

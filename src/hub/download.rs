@@ -4,9 +4,7 @@ use url::Url;
 
 use super::credentials::Credentials;
 use super::progress::Progress;
-use super::transport::{
-    Body, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind,
-};
+use super::transport::{Body, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind};
 use crate::core::classify::{classify, AccessAdvice, HubReply, RequestContext};
 use crate::core::endpoint::{origin_of, Endpoint};
 use crate::core::error::{ErrorCode, HubError};
@@ -24,6 +22,14 @@ pub struct FileRef {
     pub path: RepoPath,
 }
 
+/// The final answer after redirects, where it came from, and the token that
+/// last request carried (to classify a Hub error correctly).
+pub struct Followed<B> {
+    pub response: HttpResponse<B>,
+    pub url: Url,
+    pub sent: Option<Token>,
+}
+
 pub struct HubClient<'a, T, C> {
     pub transport: &'a T,
     pub credentials: &'a C,
@@ -33,24 +39,20 @@ pub struct HubClient<'a, T, C> {
 
 impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
     /// GET a file into memory. `on_progress` sees Transformers.js-style events.
-    pub async fn fetch_bytes(
-        &self,
-        file: &FileRef,
-        on_progress: &dyn Fn(Progress),
-    ) -> Result<Vec<u8>, HubError> {
+    pub async fn fetch_bytes(&self, file: &FileRef, on_progress: &dyn Fn(Progress)) -> Result<Vec<u8>, HubError> {
         on_progress(Progress::Initiate);
-        let (response, url) = self.get_following_redirects(file).await?;
+        let answer = self.follow(file, Method::Get, &[]).await?;
+        if !(200..300).contains(&answer.response.status) {
+            return Err(self.error_for(&answer, file));
+        }
+        let Followed { response, url, .. } = answer;
         on_progress(Progress::Download);
         let total = response
             .header("content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
         let mut body = response.body;
         let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(64 << 20) as usize);
-        while let Some(chunk) = body
-            .next_chunk()
-            .await
-            .map_err(|e| self.network_error(e, &url, file))?
-        {
+        while let Some(chunk) = body.next_chunk().await.map_err(|e| self.network_error(e, &url, file))? {
             bytes.extend_from_slice(&chunk);
             on_progress(Progress::Progress {
                 loaded: bytes.len() as u64,
@@ -73,57 +75,61 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         Ok(bytes)
     }
 
-    /// Follow redirects by hand. The token goes only to the Hub's exact
+    /// Request a file, following redirects by hand, and return the final
+    /// answer whatever its status. The token goes only to the Hub's exact
     /// origin and is read again for each request, so a hop to a CDN on
-    /// another host never carries it.
-    async fn get_following_redirects(
+    /// another host never carries it. Returns the final URL too.
+    pub async fn follow(
         &self,
         file: &FileRef,
-    ) -> Result<(HttpResponse<T::Body>, Url), HubError> {
-        let mut url =
-            self.endpoint
-                .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
+        method: Method,
+        headers: &[(String, String)],
+    ) -> Result<Followed<T::Body>, HubError> {
+        let mut url = self
+            .endpoint
+            .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
         let mut hops = 0;
         loop {
-            let to_hub = self.endpoint.is_hub_origin(&url);
-            let bearer = if to_hub {
+            let bearer = if self.endpoint.is_hub_origin(&url) {
                 self.credentials.current()?
             } else {
                 None
             };
             let request = HttpRequest {
-                method: Method::Get,
+                method,
                 url: url.clone(),
                 bearer,
+                headers: headers.to_vec(),
             };
             let response = self
                 .transport
                 .send(&request)
                 .await
                 .map_err(|e| self.network_error(e, &url, file))?;
-            if is_redirect(response.status) {
-                url = next_hop(&url, response.header("location"), hops)
-                    .map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
-                hops += 1;
-                continue;
+            if !is_redirect(response.status) {
+                return Ok(Followed {
+                    response,
+                    url,
+                    sent: request.bearer,
+                });
             }
-            if (200..300).contains(&response.status) {
-                return Ok((response, url));
-            }
-            return Err(if to_hub {
-                self.hub_error(&response, file, request.bearer.as_ref())
-            } else {
-                storage_error(response.status, &url, file)
-            });
+            url = next_hop(&url, response.header("location"), hops)
+                .map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
+            hops += 1;
         }
     }
 
-    fn hub_error(
-        &self,
-        response: &HttpResponse<T::Body>,
-        file: &FileRef,
-        sent: Option<&Token>,
-    ) -> HubError {
+    /// The error for a non-2xx final answer: classified if the Hub sent it,
+    /// described by origin only if the CDN did.
+    pub fn error_for(&self, answer: &Followed<T::Body>, file: &FileRef) -> HubError {
+        if self.endpoint.is_hub_origin(&answer.url) {
+            self.hub_error(&answer.response, file, answer.sent.as_ref())
+        } else {
+            storage_error(answer.response.status, &answer.url, file)
+        }
+    }
+
+    fn hub_error(&self, response: &HttpResponse<T::Body>, file: &FileRef, sent: Option<&Token>) -> HubError {
         let reply = HubReply {
             status: response.status,
             error_code: response.header("x-error-code"),
@@ -152,16 +158,22 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         let message = match error.kind {
             TransportErrorKind::Connect => {
                 format!(
-                "Could not reach {which} at {origin} ({detail}). Check the network connection{}.",
-                if self.endpoint.is_hub_origin(url) { " and HF_ENDPOINT" } else { "" }
-            )
+                    "Could not reach {which} at {origin} ({detail}). Check the network connection{}.",
+                    if self.endpoint.is_hub_origin(url) {
+                        " and HF_ENDPOINT"
+                    } else {
+                        ""
+                    }
+                )
             }
             TransportErrorKind::Dropped => {
-                format!("The connection to {which} at {origin} dropped while downloading {} ({detail}); retry.", file.path)
+                format!(
+                    "The connection to {which} at {origin} dropped while downloading {} ({detail}); retry.",
+                    file.path
+                )
             }
         };
-        HubError::new(ErrorCode::Network, message)
-            .about(file.repo.as_str(), Some(file.path.as_str()))
+        HubError::new(ErrorCode::Network, message).about(file.repo.as_str(), Some(file.path.as_str()))
     }
 }
 
@@ -200,10 +212,7 @@ mod tests {
         }
     }
 
-    fn fetch(
-        transport: &FakeTransport,
-        token: Option<&str>,
-    ) -> (Result<Vec<u8>, HubError>, Vec<Progress>) {
+    fn fetch(transport: &FakeTransport, token: Option<&str>) -> (Result<Vec<u8>, HubError>, Vec<Progress>) {
         let credentials = FakeCredentials::new(token);
         let client = HubClient {
             transport,
@@ -212,26 +221,19 @@ mod tests {
             advice: AccessAdvice::Token,
         };
         let events = RefCell::new(Vec::new());
-        let result =
-            pollster::block_on(client.fetch_bytes(&file(), &|p| events.borrow_mut().push(p)));
+        let result = pollster::block_on(client.fetch_bytes(&file(), &|p| events.borrow_mut().push(p)));
         (result, events.into_inner())
     }
 
     #[test]
     fn token_goes_to_the_hub_and_not_to_the_cdn() {
         let t = FakeTransport::new()
-            .reply(
-                FILE,
-                FakeReply::redirect("/org/gated/resolve/abc/tokenizer.json"),
-            )
+            .reply(FILE, FakeReply::redirect("/org/gated/resolve/abc/tokenizer.json"))
             .reply(
                 "https://huggingface.co/org/gated/resolve/abc/tokenizer.json",
                 FakeReply::redirect("https://cdn-lfs.hf.co/x?X-Amz-Signature=sig"),
             )
-            .reply(
-                "https://cdn-lfs.hf.co/x?X-Amz-Signature=sig",
-                FakeReply::ok(b"hello"),
-            );
+            .reply("https://cdn-lfs.hf.co/x?X-Amz-Signature=sig", FakeReply::ok(b"hello"));
         let (result, events) = fetch(&t, Some("hf_secret_token_value"));
         assert_eq!(result.unwrap(), b"hello");
         let seen = t.seen();
@@ -250,21 +252,12 @@ mod tests {
     #[test]
     fn a_hub_lookalike_origin_gets_no_token() {
         let t = FakeTransport::new()
-            .reply(
-                FILE,
-                FakeReply::redirect("https://huggingface.co.evil.example/steal"),
-            )
-            .reply(
-                "https://huggingface.co.evil.example/steal",
-                FakeReply::ok(b"x"),
-            );
+            .reply(FILE, FakeReply::redirect("https://huggingface.co.evil.example/steal"))
+            .reply("https://huggingface.co.evil.example/steal", FakeReply::ok(b"x"));
         fetch(&t, Some("hf_secret_token_value")).0.unwrap();
         assert_eq!(
             t.seen()[1],
-            (
-                "https://huggingface.co.evil.example/steal".to_owned(),
-                false
-            )
+            ("https://huggingface.co.evil.example/steal".to_owned(), false)
         );
     }
 
@@ -279,10 +272,7 @@ mod tests {
     #[test]
     fn redirect_loops_are_capped() {
         let t = FakeTransport::new().reply(FILE, FakeReply::redirect(FILE));
-        assert_eq!(
-            fetch(&t, None).0.unwrap_err().code,
-            ErrorCode::TooManyRedirects
-        );
+        assert_eq!(fetch(&t, None).0.unwrap_err().code, ErrorCode::TooManyRedirects);
     }
 
     #[test]
@@ -300,10 +290,7 @@ mod tests {
                 FILE,
                 FakeReply::redirect("https://cdn.example/blob?X-Amz-Signature=sig"),
             )
-            .reply(
-                "https://cdn.example/blob?X-Amz-Signature=sig",
-                FakeReply::status(403),
-            );
+            .reply("https://cdn.example/blob?X-Amz-Signature=sig", FakeReply::status(403));
         let err = fetch(&t, Some("hf_secret_token_value")).0.unwrap_err();
         assert_eq!(err.code, ErrorCode::HttpError);
         assert!(err.message.contains("https://cdn.example") && !err.message.contains("Signature"));
@@ -319,10 +306,7 @@ mod tests {
 
     #[test]
     fn short_bodies_are_errors() {
-        let t = FakeTransport::new().reply(
-            FILE,
-            FakeReply::ok(b"abc").with_header("content-length", "10"),
-        );
+        let t = FakeTransport::new().reply(FILE, FakeReply::ok(b"abc").with_header("content-length", "10"));
         assert_eq!(fetch(&t, None).0.unwrap_err().code, ErrorCode::Network);
     }
 
@@ -339,9 +323,6 @@ mod tests {
         pollster::block_on(client.fetch_bytes(&file(), &|_| {})).unwrap();
         credentials.set(Some("hf_later_token_value"));
         pollster::block_on(client.fetch_bytes(&file(), &|_| {})).unwrap();
-        assert_eq!(
-            t.seen().iter().map(|(_, b)| *b).collect::<Vec<_>>(),
-            vec![false, true]
-        );
+        assert_eq!(t.seen().iter().map(|(_, b)| *b).collect::<Vec<_>>(), vec![false, true]);
     }
 }

@@ -4,9 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::credentials::Credentials;
-use super::transport::{
-    Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind,
-};
+use super::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 use crate::core::error::HubError;
 use crate::core::token::{resolve_token, tests::FakeEnv, Token, TokenOption};
 
@@ -82,14 +80,10 @@ impl Transport for FakeTransport {
         self.seen
             .borrow_mut()
             .push((request.url.to_string(), request.bearer.is_some()));
-        let reply = self
-            .replies
-            .get(request.url.as_str())
-            .cloned()
-            .ok_or(TransportError {
-                kind: TransportErrorKind::Connect,
-                detail: "ECONNREFUSED".into(),
-            })?;
+        let reply = self.replies.get(request.url.as_str()).cloned().ok_or(TransportError {
+            kind: TransportErrorKind::Connect,
+            detail: "ECONNREFUSED".into(),
+        })?;
         Ok(HttpResponse {
             status: reply.status,
             headers: reply.headers,

@@ -25,9 +25,7 @@ pub async fn load_tokenizer<T: Transport, C: Credentials>(
     };
     let (tokenizer, config) = join(
         client.fetch_bytes(&file(TOKENIZER_FILE), &|p| on_progress(TOKENIZER_FILE, p)),
-        client.fetch_bytes(&file(TOKENIZER_CONFIG_FILE), &|p| {
-            on_progress(TOKENIZER_CONFIG_FILE, p)
-        }),
+        client.fetch_bytes(&file(TOKENIZER_CONFIG_FILE), &|p| on_progress(TOKENIZER_CONFIG_FILE, p)),
     )
     .await;
     let tokenizer = tokenizer.map_err(|e| match e.code {

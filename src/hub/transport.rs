@@ -31,6 +31,8 @@ pub struct HttpRequest {
     pub url: Url,
     /// Sent as `Authorization: Bearer`; set only for the Hub's own origin.
     pub bearer: Option<Token>,
+    /// Other request headers (Range, If-None-Match), already filtered.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Shows the origin only: the path and query of a CDN URL are a signature.
@@ -40,6 +42,7 @@ impl fmt::Debug for HttpRequest {
             .field("method", &self.method)
             .field("origin", &origin_of(&self.url))
             .field("bearer", &self.bearer)
+            .field("headers", &self.headers)
             .finish()
     }
 }
@@ -85,6 +88,5 @@ pub trait Body {
 #[allow(async_fn_in_trait)]
 pub trait Transport {
     type Body: Body;
-    async fn send(&self, request: &HttpRequest)
-        -> Result<HttpResponse<Self::Body>, TransportError>;
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse<Self::Body>, TransportError>;
 }

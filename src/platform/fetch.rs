@@ -4,12 +4,10 @@ use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, ReadableStreamDefaultReader, Request, RequestInit, Response};
+use web_sys::{AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestInit, Response};
 
 use crate::core::redact::scrub;
-use crate::hub::transport::{
-    Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind,
-};
+use crate::hub::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,10 +17,23 @@ extern "C" {
     fn global_fetch(input: &Request) -> Result<Promise, JsValue>;
 }
 
-pub struct FetchTransport;
+/// `signal` aborts every request this transport makes (the proxy passes
+/// its client's, so a disconnect cancels the upstream download).
+#[derive(Default)]
+pub struct FetchTransport {
+    pub signal: Option<AbortSignal>,
+}
 
 pub struct FetchBody {
+    stream: Option<ReadableStream>,
     reader: Option<ReadableStreamDefaultReader>,
+}
+
+impl FetchBody {
+    /// The body as a stream, to hand on without reading it (the proxy).
+    pub fn into_stream(self) -> Option<ReadableStream> {
+        self.stream
+    }
 }
 
 impl Transport for FetchTransport {
@@ -32,38 +43,43 @@ impl Transport for FetchTransport {
         let connect = |e: JsValue| transport_error(TransportErrorKind::Connect, &e);
         let headers = Headers::new().map_err(connect)?;
         super::attach_bearer(&headers, request.bearer.as_ref()).map_err(connect)?;
+        for (name, value) in &request.headers {
+            headers.set(name, value).map_err(connect)?;
+        }
         let init = RequestInit::new();
+        if let Some(signal) = &self.signal {
+            init.set_signal(Some(signal));
+        }
         init.set_method(request.method.as_str());
         init.set_headers(&headers);
         init.set_redirect(super::REDIRECT_MODE);
-        let js_request =
-            Request::new_with_str_and_init(request.url.as_str(), &init).map_err(connect)?;
+        let js_request = Request::new_with_str_and_init(request.url.as_str(), &init).map_err(connect)?;
         let answer = JsFuture::from(global_fetch(&js_request).map_err(connect)?)
             .await
             .map_err(connect)?;
         let response: Response = answer.unchecked_into();
-        let reader = response
-            .body()
-            .map(|stream| stream.get_reader().unchecked_into());
         Ok(HttpResponse {
             status: response.status(),
             headers: header_list(&response.headers()),
-            body: FetchBody { reader },
+            body: FetchBody {
+                stream: response.body(),
+                reader: None,
+            },
         })
     }
 }
 
 impl Body for FetchBody {
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+        if let Some(stream) = self.stream.take() {
+            self.reader = Some(stream.get_reader().unchecked_into());
+        }
         let Some(reader) = &self.reader else {
             return Ok(None);
         };
         let dropped = |e: JsValue| transport_error(TransportErrorKind::Dropped, &e);
         let step = JsFuture::from(reader.read()).await.map_err(dropped)?;
-        if Reflect::get(&step, &"done".into())
-            .map_err(dropped)?
-            .is_truthy()
-        {
+        if Reflect::get(&step, &"done".into()).map_err(dropped)?.is_truthy() {
             self.reader = None;
             return Ok(None);
         }
@@ -72,7 +88,7 @@ impl Body for FetchBody {
     }
 }
 
-fn header_list(headers: &Headers) -> Vec<(String, String)> {
+pub fn header_list(headers: &Headers) -> Vec<(String, String)> {
     let Ok(Some(entries)) = js_sys::try_iter(headers) else {
         return Vec::new();
     };
@@ -80,10 +96,7 @@ fn header_list(headers: &Headers) -> Vec<(String, String)> {
         .flatten()
         .filter_map(|pair| {
             let pair: js_sys::Array = pair.dyn_into().ok()?;
-            Some((
-                pair.get(0).as_string()?.to_ascii_lowercase(),
-                pair.get(1).as_string()?,
-            ))
+            Some((pair.get(0).as_string()?.to_ascii_lowercase(), pair.get(1).as_string()?))
         })
         .collect()
 }
@@ -91,11 +104,7 @@ fn header_list(headers: &Headers) -> Vec<(String, String)> {
 /// The runtime's short reason: Node puts a code such as `ECONNREFUSED` in
 /// `error.cause.code`. Text is scrubbed, since a message could quote a URL.
 fn transport_error(kind: TransportErrorKind, error: &JsValue) -> TransportError {
-    let field = |obj: &JsValue, name: &str| {
-        Reflect::get(obj, &name.into())
-            .ok()
-            .filter(|v| !v.is_undefined())
-    };
+    let field = |obj: &JsValue, name: &str| Reflect::get(obj, &name.into()).ok().filter(|v| !v.is_undefined());
     let cause = field(error, "cause");
     let detail = cause
         .as_ref()

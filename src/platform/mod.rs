@@ -14,7 +14,7 @@ compile_error!("choose one of the features `node` and `browser`, not both");
 compile_error!("a wasm build needs the feature `node` or `browser`");
 
 mod fetch;
-pub use fetch::FetchTransport;
+pub use fetch::{header_list, FetchTransport};
 
 #[cfg(feature = "node")]
 mod node;

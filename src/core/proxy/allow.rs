@@ -23,9 +23,18 @@ impl AllowRule {
             Some(id) => (RepoType::Dataset, id),
             None => (RepoType::Model, repo.strip_prefix("models/").unwrap_or(repo)),
         };
-        let revisions = revisions.map(|r| r.iter().map(|v| Revision::parse(v)).collect()).transpose()?;
-        let files = files.map(|f| f.iter().map(|v| RepoPath::parse(v)).collect()).transpose()?;
-        Ok(AllowRule { repo_type, repo: RepoId::parse(id)?, revisions, files })
+        let revisions = revisions
+            .map(|r| r.iter().map(|v| Revision::parse(v)).collect())
+            .transpose()?;
+        let files = files
+            .map(|f| f.iter().map(|v| RepoPath::parse(v)).collect())
+            .transpose()?;
+        Ok(AllowRule {
+            repo_type,
+            repo: RepoId::parse(id)?,
+            revisions,
+            files,
+        })
     }
 }
 
@@ -50,11 +59,21 @@ impl AllowList {
             .iter()
             .find(|r| r.repo_type == target.repo_type && r.repo == target.repo)
             .ok_or_else(|| Rejection::new(403, format!("{} is not on this proxy's allow list.", target.repo)))?;
-        if rule.revisions.as_ref().is_some_and(|revs| !revs.contains(&target.revision)) {
-            return Err(Rejection::new(403, format!("Revision {} of {} is not allowed.", target.revision, target.repo)));
+        if rule
+            .revisions
+            .as_ref()
+            .is_some_and(|revs| !revs.contains(&target.revision))
+        {
+            return Err(Rejection::new(
+                403,
+                format!("Revision {} of {} is not allowed.", target.revision, target.repo),
+            ));
         }
         if rule.files.as_ref().is_some_and(|files| !files.contains(&target.path)) {
-            return Err(Rejection::new(403, format!("File {} of {} is not allowed.", target.path, target.repo)));
+            return Err(Rejection::new(
+                403,
+                format!("File {} of {} is not allowed.", target.path, target.repo),
+            ));
         }
         Ok(())
     }

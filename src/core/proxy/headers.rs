@@ -41,8 +41,12 @@ pub fn filter_inbound(headers: &[(String, String)]) -> Result<Vec<(String, Strin
 }
 
 fn is_single_byte_range(value: &str) -> bool {
-    let Some(spec) = value.trim().strip_prefix("bytes=") else { return false };
-    let Some((start, end)) = spec.split_once('-') else { return false };
+    let Some(spec) = value.trim().strip_prefix("bytes=") else {
+        return false;
+    };
+    let Some((start, end)) = spec.split_once('-') else {
+        return false;
+    };
     let digits = |s: &str| s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
     !(start.is_empty() && end.is_empty()) && digits(start) && digits(end)
 }
@@ -54,7 +58,11 @@ pub fn filter_outbound(headers: &[(String, String)]) -> Vec<(String, String)> {
         .filter(|(name, _)| OUTBOUND.contains(&name.to_ascii_lowercase().as_str()))
         .map(|(name, value)| {
             let name = name.to_ascii_lowercase();
-            let value = if name == "x-error-message" { scrub(value, None) } else { value.clone() };
+            let value = if name == "x-error-message" {
+                scrub(value, None)
+            } else {
+                value.clone()
+            };
             (name, value)
         })
         .collect()
@@ -69,7 +77,10 @@ pub fn cors_headers(origin: Option<&str>, allowed: bool, preflight: bool) -> Vec
         out.push(("access-control-expose-headers".into(), EXPOSED_HEADERS.into()));
         if preflight {
             out.push(("access-control-allow-methods".into(), "GET, HEAD".into()));
-            out.push(("access-control-allow-headers".into(), "Range, If-None-Match, If-Range".into()));
+            out.push((
+                "access-control-allow-headers".into(),
+                "Range, If-None-Match, If-Range".into(),
+            ));
             out.push(("access-control-max-age".into(), "600".into()));
         }
     }

@@ -7,10 +7,12 @@
 
 mod allow;
 mod headers;
+mod limit;
 mod target;
 
 pub use allow::{AllowList, AllowRule};
 pub use headers::{cors_headers, filter_inbound, filter_outbound, EXPOSED_HEADERS};
+pub use limit::{LimitConfig, Limiter, Refusal};
 pub use target::{parse_target, ProxyTarget};
 
 use super::repo::truncate_for_message;
@@ -24,7 +26,10 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(status: u16, message: impl Into<String>) -> Self {
-        Rejection { status, message: message.into() }
+        Rejection {
+            status,
+            message: message.into(),
+        }
     }
 }
 
@@ -41,7 +46,10 @@ pub struct InboundRequest<'a> {
 
 impl InboundRequest<'_> {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -51,7 +59,11 @@ pub enum Decision {
     /// Answer a CORS preflight locally (204), never upstream.
     Preflight,
     /// Fetch this file upstream with these (filtered) request headers.
-    Forward { target: ProxyTarget, head: bool, headers: Vec<(String, String)> },
+    Forward {
+        target: ProxyTarget,
+        head: bool,
+        headers: Vec<(String, String)>,
+    },
     Reject(Rejection),
 }
 
@@ -113,10 +125,17 @@ impl ProxyPolicy {
         }
         if let Some(asked) = request.header("access-control-request-headers") {
             let allowed = ["range", "if-none-match", "if-range"];
-            if let Some(bad) = asked.split(',').map(str::trim).find(|h| !h.is_empty() && !allowed.contains(&h.to_ascii_lowercase().as_str())) {
+            if let Some(bad) = asked
+                .split(',')
+                .map(str::trim)
+                .find(|h| !h.is_empty() && !allowed.contains(&h.to_ascii_lowercase().as_str()))
+            {
                 return Err(Rejection::new(
                     403,
-                    format!("Header {:?} may not be sent through this proxy.", truncate_for_message(bad)),
+                    format!(
+                        "Header {:?} may not be sent through this proxy.",
+                        truncate_for_message(bad)
+                    ),
                 ));
             }
         }

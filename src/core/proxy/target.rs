@@ -32,10 +32,21 @@ pub fn parse_target(raw: &str, base_path: &str) -> Result<ProxyTarget, Rejection
         return Err(bad("Query strings are not accepted."));
     }
     let base = base_path.trim_end_matches('/');
-    let rest = raw.strip_prefix(base).filter(|r| r.starts_with('/')).ok_or_else(|| Rejection::new(404, "Not a proxy path."))?;
-    let segments = rest[1..].split('/').map(decode_segment).collect::<Result<Vec<_>, _>>()?;
+    let rest = raw
+        .strip_prefix(base)
+        .filter(|r| r.starts_with('/'))
+        .ok_or_else(|| Rejection::new(404, "Not a proxy path."))?;
+    let segments = rest[1..]
+        .split('/')
+        .map(decode_segment)
+        .collect::<Result<Vec<_>, _>>()?;
     let (repo_type, segments) = match segments.first().map(String::as_str) {
-        Some("api") => return Err(Rejection::new(403, "The Hub API is not proxied; only file downloads are.")),
+        Some("api") => {
+            return Err(Rejection::new(
+                403,
+                "The Hub API is not proxied; only file downloads are.",
+            ))
+        }
         Some("datasets") => (RepoType::Dataset, &segments[1..]),
         Some("spaces") => return Err(Rejection::new(403, "Spaces are not proxied.")),
         _ => (RepoType::Model, &segments[..]),
@@ -47,11 +58,21 @@ pub fn parse_target(raw: &str, base_path: &str) -> Result<ProxyTarget, Rejection
         .filter(|&i| i == 1 || i == 2)
         .ok_or_else(|| Rejection::new(404, "Only /{repo}/resolve/{revision}/{file} is served."))?;
     let repo = RepoId::parse(&segments[..resolve_at].join("/")).map_err(|e| bad(&e.message))?;
-    let revision = segments.get(resolve_at + 1).ok_or_else(|| Rejection::new(404, "Missing revision."))?;
+    let revision = segments
+        .get(resolve_at + 1)
+        .ok_or_else(|| Rejection::new(404, "Missing revision."))?;
     let revision = Revision::parse(revision).map_err(|e| bad(&e.message))?;
-    let file = segments.get(resolve_at + 2..).filter(|f| !f.is_empty()).ok_or_else(|| Rejection::new(404, "Missing file path."))?;
+    let file = segments
+        .get(resolve_at + 2..)
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| Rejection::new(404, "Missing file path."))?;
     let path = RepoPath::parse(&file.join("/")).map_err(|e| bad(&e.message))?;
-    Ok(ProxyTarget { repo_type, repo, revision, path })
+    Ok(ProxyTarget {
+        repo_type,
+        repo,
+        revision,
+        path,
+    })
 }
 
 /// Percent-decode one segment, once. Refused: encoded `/` or `\`, anything
@@ -63,7 +84,9 @@ fn decode_segment(segment: &str) -> Result<String, Rejection> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = segment.get(i + 1..i + 3).ok_or_else(|| bad("Malformed percent-encoding."))?;
+            let hex = segment
+                .get(i + 1..i + 3)
+                .ok_or_else(|| bad("Malformed percent-encoding."))?;
             let byte = u8::from_str_radix(hex, 16).map_err(|_| bad("Malformed percent-encoding."))?;
             if matches!(byte, b'/' | b'\\' | b'%') {
                 return Err(bad("Encoded '/', '\\' or '%' is not allowed."));

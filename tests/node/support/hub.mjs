@@ -10,13 +10,18 @@ export { TOKENS };
 /** Starts the Hub before the file's tests and stops it after. */
 export function useHub(options = {}) {
   const ref = {};
+  let started;
+  const ready = new Promise((resolve) => (started = resolve));
   before(async () => {
     ref.hub = await startHub(options);
+    started();
   });
   after(async () => {
     await ref.hub?.close();
   });
   return {
+    /** Resolves once the Hub is up (for other before-hooks that need it). */
+    ready,
     get hub() {
       return ref.hub;
     },

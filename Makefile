@@ -13,6 +13,7 @@ WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version 
 CRATE_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 PYTHON ?= python3
 NODE_BUILD := target/node/$(WASM_TARGET)/release/hubguard.wasm
+BROWSER_BUILD := target/browser/$(WASM_TARGET)/release/hubguard.wasm
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
@@ -31,8 +32,10 @@ deps:
 
 pkg: tools
 	cargo build --quiet --release --target $(WASM_TARGET) --features node --target-dir target/node
-	rm -rf pkg && mkdir -p pkg/node
+	cargo build --quiet --release --target $(WASM_TARGET) --features browser --target-dir target/browser
+	rm -rf pkg && mkdir -p pkg/node pkg/browser
 	wasm-bindgen --target nodejs --out-dir pkg/node --out-name hubguard_wasm $(NODE_BUILD)
+	wasm-bindgen --target web --out-dir pkg/browser --out-name hubguard_wasm $(BROWSER_BUILD)
 	cp -R pkg-template/. pkg/
 	cp README.md pkg/README.md
 	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json

@@ -17,7 +17,8 @@ export type HubErrorCode =
   | 'TOO_MANY_REDIRECTS'
   | 'HTTP_ERROR'
   | 'INVALID_TOKENIZER'
-  | 'TOKEN_REFUSED';
+  | 'TOKEN_REFUSED'
+  | 'PROXY_REFUSED';
 
 /** Every error hubguard throws. Messages never contain a token or a signed URL. */
 export declare class HubError extends Error {
@@ -70,8 +71,12 @@ export declare class AutoTokenizer {
 
 /** Settings shared by every load. */
 export declare const env: {
-  /** Hub origin; overrides HF_ENDPOINT. Default https://huggingface.co. */
+  /** Hub origin; overrides HF_ENDPOINT (Node). Default https://huggingface.co. */
   endpoint?: string;
+  /** Browser: the app's hubguard proxy, e.g. '/hf'. Gated and private repos go through it. */
+  proxy?: string;
+  /** Browser: send every request through the proxy. */
+  proxyAll?: boolean;
 };
 
 export interface AllowRule {

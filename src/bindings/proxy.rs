@@ -12,6 +12,7 @@ use web_sys::{Headers, ReadableStream, ReadableWritablePair, Request, Response, 
 
 use super::errors::to_js;
 use super::options::Options;
+use crate::core::classify::PROXY_REFUSED_CODE;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::core::proxy::{
@@ -121,7 +122,13 @@ impl Proxy {
         let cors = |preflight| cors_headers(origin.as_deref(), allowed, preflight);
         match self.policy.decide(&inbound) {
             Decision::Preflight => answer(204, &cors(true), None),
-            Decision::Reject(r) => json_answer(r.status, &r.message, &cors(false), &[]),
+            Decision::Reject(r) => {
+                let said = [
+                    ("x-error-code".to_owned(), PROXY_REFUSED_CODE.to_owned()),
+                    ("x-error-message".to_owned(), r.message.clone()),
+                ];
+                json_answer(r.status, &r.message, &cors(false), &said)
+            }
             Decision::Forward { target, head, headers } => {
                 let client = get("clientAddress")
                     .or(origin.clone())

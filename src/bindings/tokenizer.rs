@@ -1,14 +1,19 @@
 //! `loadTokenizer(repoId, options, env)` and the `Tokenizer` it returns.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::errors::to_js;
 use super::options::{ids_arg, string_arg, Options};
+use crate::core::classify::needs_credentials;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::core::repo::{RepoId, RepoType, Revision};
 use crate::core::tokenizer::LoadedTokenizer;
+use crate::hub::credentials::Anonymous;
 use crate::hub::download::HubClient;
 use crate::hub::progress::Progress;
 use crate::hub::tokenizer_files::load_tokenizer;
@@ -37,24 +42,65 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
     };
     let callback = options.function("progress_callback")?;
     let credentials = platform::configured_credentials(options.token()?)?;
+    // A token put in the shared settings is refused the same way (browser).
+    platform::configured_credentials(settings.token()?)?;
     let endpoint = Endpoint::choose(
         settings.string("endpoint")?.as_deref(),
         platform::env_var("HF_ENDPOINT").as_deref(),
     )?;
-    let client = HubClient {
-        transport: &FetchTransport::default(),
-        credentials: &credentials,
-        endpoint,
-        advice: platform::ADVICE,
+    let proxy = match settings.string("proxy")? {
+        Some(p) => Some(Endpoint::parse_relative(&p, platform::page_url().as_deref())?),
+        None => None,
     };
     let report = |file: &str, progress: Progress| {
         if let Some(callback) = &callback {
             report_progress(callback, repo.as_str(), file, &progress);
         }
     };
-    load_tokenizer(&client, RepoType::Model, &repo, &revision, &report)
-        .await
-        .map_err(|e| e.about(repo.as_str(), None))
+    let transport = FetchTransport::default();
+    let load = |endpoint: Endpoint, via_proxy: bool| {
+        let report = &report;
+        let (transport, credentials, repo, revision) = (&transport, &credentials, &repo, &revision);
+        async move {
+            if via_proxy {
+                // The proxy holds its own token; ours never goes there.
+                let client = HubClient {
+                    transport,
+                    credentials: &Anonymous,
+                    endpoint,
+                    advice: platform::ADVICE,
+                };
+                load_tokenizer(&client, RepoType::Model, repo, revision, report).await
+            } else {
+                let client = HubClient {
+                    transport,
+                    credentials,
+                    endpoint,
+                    advice: platform::ADVICE,
+                };
+                load_tokenizer(&client, RepoType::Model, repo, revision, report).await
+            }
+        }
+    };
+    let sticky = PROXIED_REPOS.with(|r| r.borrow().contains(repo.as_str()));
+    let result = match &proxy {
+        Some(proxy) if sticky || settings.bool_or("proxyAll", false)? => load(proxy.clone(), true).await,
+        _ => match load(endpoint, false).await {
+            // Gated or private: repeat through the app's proxy, and send this
+            // repo there for the rest of the session.
+            Err(e) if needs_credentials(&e) && proxy.is_some() => {
+                PROXIED_REPOS.with(|r| r.borrow_mut().insert(repo.as_str().to_owned()));
+                load(proxy.clone().expect("checked"), true).await
+            }
+            other => other,
+        },
+    };
+    result.map_err(|e| e.about(repo.as_str(), None))
+}
+
+thread_local! {
+    /// Repos the Hub refused anonymously: later loads go straight to the proxy.
+    static PROXIED_REPOS: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
 /// Events shaped like Transformers.js': `{status, name, file, loaded, total,

@@ -17,13 +17,28 @@ pub struct HubReply<'a> {
     pub retry_after: Option<&'a str>,
 }
 
-/// How a user of this build gets access to a gated or private repo.
+/// How a user of this build gets access to a gated or private repo. The
+/// texts are constants each platform picks, so a build carries only its own
+/// (the browser build has no word of HF_TOKEN in it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AccessAdvice {
+pub struct AccessAdvice {
+    /// Completes "to download it, ...".
+    pub get_access: &'static str,
+    /// Completes "Check the id, or ...".
+    pub if_private: &'static str,
+}
+
+impl AccessAdvice {
     /// Server side: a token from HF_TOKEN or the login file.
-    Token,
+    pub const TOKEN: AccessAdvice = AccessAdvice {
+        get_access: "set HF_TOKEN (or run `hf auth login`, or pass the `token` option) with the token of an account that has accepted its terms",
+        if_private: "set HF_TOKEN (or log in) if it is private",
+    };
     /// Browser: never a token; a proxy the app runs holds it.
-    Proxy,
+    pub const PROXY: AccessAdvice = AccessAdvice {
+        get_access: "browsers never hold a token: configure the hubguard proxy (env.proxy) on a server that holds one, and add this repo to its allow list",
+        if_private: "if it is private, load it through the hubguard proxy (env.proxy)",
+    };
 }
 
 /// What was asked, and with which credentials.
@@ -38,6 +53,16 @@ pub struct RequestContext<'a> {
     pub advice: AccessAdvice,
 }
 
+/// The `X-Error-Code` the hubguard proxy puts on its own refusals.
+pub const PROXY_REFUSED_CODE: &str = "ProxyRefused";
+
+/// Whether the Hub refused for lack of credentials (gated, or private and
+/// asked anonymously): the answer a browser build retries through the app's
+/// proxy, which holds a token the page never sees.
+pub fn needs_credentials(error: &HubError) -> bool {
+    error.code == ErrorCode::GatedRepo || (error.code == ErrorCode::RepoNotFound && error.status == Some(401))
+}
+
 pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
     let repo = ctx.repo_id;
     let file = ctx.file.unwrap_or("(repo)");
@@ -48,14 +73,7 @@ pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
         .filter(|m| !m.is_empty())
         .map(|m| format!(" (the Hub said: {m})"))
         .unwrap_or_default();
-    let get_access = match ctx.advice {
-        AccessAdvice::Token => {
-            "set HF_TOKEN (or run `hf auth login`, or pass the `token` option) with the token of an account that has accepted its terms"
-        }
-        AccessAdvice::Proxy => {
-            "browsers never hold a token: configure the hubguard proxy (env.proxy) on a server that holds one, and add this repo to its allow list"
-        }
-    };
+    let get_access = ctx.advice.get_access;
     let invalid_credentials = reply.error_message.is_some_and(|m| m.contains("Invalid credentials"));
 
     let (code, message) = match (reply.status, reply.error_code) {
@@ -74,7 +92,7 @@ pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
             format!(
                 "The Hub rejected the token from {} as invalid or revoked. Create a new token at \
                  https://huggingface.co/settings/tokens and update that source.",
-                ctx.token.map(|t| t.source().describe()).unwrap_or_default()
+                ctx.token.map(Token::source_description).unwrap_or_default()
             ),
         ),
         (_, Some("GatedRepo")) if sent_token => (
@@ -96,15 +114,25 @@ pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
             ),
         ),
         (_, Some("RepoNotFound")) | (401, None) => {
-            let hint = match ctx.advice {
-                AccessAdvice::Token => "set HF_TOKEN (or log in) if it is private",
-                AccessAdvice::Proxy => "if it is private, load it through the hubguard proxy (env.proxy)",
-            };
+            let hint = ctx.advice.if_private;
             (
                 ErrorCode::RepoNotFound,
                 format!("Repository {repo} was not found, or it is private. Check the id, or {hint}."),
             )
         }
+        (_, Some(PROXY_REFUSED_CODE)) => (
+            ErrorCode::ProxyRefused,
+            format!(
+                "The hubguard proxy at {} refused {file} of {repo}: {}. If the app should load it, its \
+                 operator must add it to the proxy's allow list.",
+                ctx.hub_origin,
+                reply
+                    .error_message
+                    .map(|m| scrub(m, ctx.token))
+                    .unwrap_or_default()
+                    .trim_end_matches('.')
+            ),
+        ),
         (_, Some("EntryNotFound")) => (
             ErrorCode::EntryNotFound,
             format!("File {file} was not found in {repo} at revision {}.", ctx.revision),
@@ -169,7 +197,7 @@ mod tests {
             file: Some("tokenizer.json"),
             token,
             hub_origin: "https://huggingface.co",
-            advice: AccessAdvice::Token,
+            advice: AccessAdvice::TOKEN,
         };
         classify(
             &HubReply {
@@ -249,6 +277,16 @@ mod tests {
     }
 
     #[test]
+    fn what_a_proxy_can_fix() {
+        let t = token(true);
+        assert!(needs_credentials(&run(401, Some("GatedRepo"), None, None)));
+        assert!(needs_credentials(&run(403, Some("GatedRepo"), None, Some(&t))));
+        assert!(needs_credentials(&run(401, Some("RepoNotFound"), None, None)));
+        assert!(!needs_credentials(&run(404, Some("RepoNotFound"), None, Some(&t))));
+        assert!(!needs_credentials(&run(404, Some("EntryNotFound"), None, None)));
+    }
+
+    #[test]
     fn browser_advice_points_to_the_proxy() {
         let ctx = RequestContext {
             repo_id: "a/b",
@@ -256,7 +294,7 @@ mod tests {
             file: None,
             token: None,
             hub_origin: "https://huggingface.co",
-            advice: AccessAdvice::Proxy,
+            advice: AccessAdvice::PROXY,
         };
         let err = classify(
             &HubReply {

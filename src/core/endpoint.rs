@@ -30,6 +30,18 @@ impl Endpoint {
         Endpoint::parse(chosen.unwrap_or(DEFAULT_ENDPOINT).trim())
     }
 
+    /// Like `parse`, but a path such as `/hf` is taken relative to `base`
+    /// (the page's URL), as a proxy mounted on the app's own server is.
+    pub fn parse_relative(value: &str, base: Option<&str>) -> Result<Self, HubError> {
+        match (Url::parse(value), base.and_then(|b| Url::parse(b).ok())) {
+            (Err(url::ParseError::RelativeUrlWithoutBase), Some(base)) => match base.join(value) {
+                Ok(joined) => Endpoint::parse(joined.as_str()),
+                Err(_) => Endpoint::parse(value),
+            },
+            _ => Endpoint::parse(value),
+        }
+    }
+
     pub fn parse(value: &str) -> Result<Self, HubError> {
         let fail = |why: &str| {
             Err(HubError::new(
@@ -190,6 +202,25 @@ mod tests {
         assert_eq!(
             Endpoint::choose(Some(""), None).unwrap().origin_text(),
             DEFAULT_ENDPOINT
+        );
+    }
+
+    #[test]
+    fn relative_proxy_paths_use_the_page_url() {
+        let e = Endpoint::parse_relative("/hf", Some("http://localhost:5173/app/index.html")).unwrap();
+        assert_eq!(
+            e.resolve_url(
+                RepoType::Model,
+                &RepoId::parse("a/b").unwrap(),
+                &Revision::main(),
+                &RepoPath::parse("f").unwrap()
+            )
+            .as_str(),
+            "http://localhost:5173/hf/a/b/resolve/main/f"
+        );
+        assert_eq!(
+            Endpoint::parse_relative("/hf", None).unwrap_err().code,
+            ErrorCode::InvalidEndpoint
         );
     }
 

@@ -26,6 +26,7 @@ pub enum ErrorCode {
     HttpError,
     InvalidTokenizer,
     TokenRefused,
+    ProxyRefused,
 }
 
 impl ErrorCode {
@@ -49,6 +50,7 @@ impl ErrorCode {
             ErrorCode::HttpError => "HTTP_ERROR",
             ErrorCode::InvalidTokenizer => "INVALID_TOKENIZER",
             ErrorCode::TokenRefused => "TOKEN_REFUSED",
+            ErrorCode::ProxyRefused => "PROXY_REFUSED",
         }
     }
 }

@@ -41,11 +41,20 @@ impl TokenSource {
 pub struct Token {
     secret: String,
     source: TokenSource,
+    /// `source.describe()`, made when the token is resolved, so code that
+    /// only reports on a token (and the browser build, which never resolves
+    /// one) does not carry the description texts.
+    described: String,
 }
 
 impl Token {
     pub fn source(&self) -> &TokenSource {
         &self.source
+    }
+
+    /// Where it came from, for messages: "the HF_TOKEN environment variable".
+    pub fn source_description(&self) -> &str {
+        &self.described
     }
 
     /// The only way to the secret; call it where the header is set and
@@ -149,6 +158,7 @@ fn checked(raw: &str, source: TokenSource) -> Result<Token, HubError> {
     if raw.bytes().all(|b| b.is_ascii_graphic()) {
         Ok(Token {
             secret: raw.to_owned(),
+            described: source.describe(),
             source,
         })
     } else {

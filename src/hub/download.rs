@@ -218,7 +218,7 @@ mod tests {
             transport,
             credentials: &credentials,
             endpoint: Endpoint::parse(HUB).unwrap(),
-            advice: AccessAdvice::Token,
+            advice: AccessAdvice::TOKEN,
         };
         let events = RefCell::new(Vec::new());
         let result = pollster::block_on(client.fetch_bytes(&file(), &|p| events.borrow_mut().push(p)));
@@ -318,7 +318,7 @@ mod tests {
             transport: &t,
             credentials: &credentials,
             endpoint: Endpoint::parse(HUB).unwrap(),
-            advice: AccessAdvice::Token,
+            advice: AccessAdvice::TOKEN,
         };
         pollster::block_on(client.fetch_bytes(&file(), &|_| {})).unwrap();
         credentials.set(Some("hf_later_token_value"));

@@ -9,7 +9,7 @@ use crate::core::error::{ErrorCode, HubError};
 use crate::core::token::{Token, TokenOption};
 use crate::hub::credentials::{Anonymous, Credentials};
 
-pub const ADVICE: AccessAdvice = AccessAdvice::Proxy;
+pub const ADVICE: AccessAdvice = AccessAdvice::PROXY;
 /// Safe to leave to the browser: no request it makes carries a token.
 pub const REDIRECT_MODE: RequestRedirect = RequestRedirect::Follow;
 
@@ -31,4 +31,10 @@ pub fn configured_credentials(option: TokenOption) -> Result<impl Credentials, H
              (createHubProxy or `npx hubguard proxy`), then set env.proxy to its URL.",
         )),
     }
+}
+
+/// The page's (or worker's) URL, to resolve a relative proxy path like `/hf`.
+pub fn page_url() -> Option<String> {
+    let location = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok()?;
+    js_sys::Reflect::get(&location, &"href".into()).ok()?.as_string()
 }

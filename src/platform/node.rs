@@ -9,7 +9,7 @@ use crate::core::error::HubError;
 use crate::core::token::{resolve_token, Token, TokenEnvironment, TokenOption};
 use crate::hub::credentials::Credentials;
 
-pub const ADVICE: AccessAdvice = AccessAdvice::Token;
+pub const ADVICE: AccessAdvice = AccessAdvice::TOKEN;
 /// Node's fetch hands back the 3xx itself, so each hop gets the token rule.
 pub const REDIRECT_MODE: RequestRedirect = RequestRedirect::Manual;
 
@@ -65,4 +65,9 @@ impl Credentials for NodeCredentials {
 
 pub fn configured_credentials(option: TokenOption) -> Result<impl Credentials, HubError> {
     Ok(NodeCredentials { option })
+}
+
+/// Node has no page URL: a proxy must be given as an absolute URL.
+pub fn page_url() -> Option<String> {
+    None
 }

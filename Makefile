@@ -17,7 +17,7 @@ BROWSER_BUILD := target/browser/$(WASM_TARGET)/release/hubguard.wasm
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps consumer test-rust test-node test-python bench clean
+.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -37,6 +37,10 @@ pkg: tools
 	wasm-bindgen --target nodejs --out-dir pkg/node --out-name hubguard_wasm $(NODE_BUILD)
 	wasm-bindgen --target web --out-dir pkg/browser --out-name hubguard_wasm $(BROWSER_BUILD)
 	cp -R pkg-template/. pkg/
+	@# One source for the shared API, in both module formats: the browser
+	@# entry imports ESM (no CommonJS in a page), Node's entry requires CJS.
+	sed 's/^module.exports = function createApi/export default function createApi/' pkg/shared/api.cjs > pkg/shared/api.mjs
+	grep -q '^export default function createApi' pkg/shared/api.mjs
 	cp README.md pkg/README.md
 	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json
 	@echo "built pkg/ (hubguard $(CRATE_VERSION))"
@@ -58,10 +62,24 @@ test-rust:
 test-node: consumer
 	node --test --test-reporter=spec tests/node/
 
+# The demo page, built by Vite from the packed package's browser build.
+www-build: consumer
+	npm ci --prefix www --no-audit --no-fund --loglevel=error
+	npm install --prefix www --no-save --no-audit --no-fund --loglevel=error ./target/hubguard-$(CRATE_VERSION).tgz
+	npm run --prefix www --silent build
+
+# The local Hub, the proxy and the page, in one command.
+www: tools deps www-build
+	node tests/browser/serve.mjs
+
+test-browser: www-build
+	@command -v $${CHROMIUM:-/usr/bin/chromium} >/dev/null || { echo "Chromium is needed: apt-get install chromium (.ci/run does)"; exit 1; }
+	node --test --test-reporter=spec tests/browser/
+
 test-python:
 	$(PYTHON) -m pytest -q tests/python
 
-test: tools deps test-rust test-node test-python
+test: tools deps test-rust test-node test-browser test-python
 
 bench: tools deps consumer
 	node tests/bench/encode.mjs

@@ -4,7 +4,7 @@
 // Network I/O is the global `fetch`, so it also runs in Web Workers.
 
 import init, * as wasm from './hubguard_wasm.js';
-import createApi from '../shared/api.cjs';
+import createApi from '../shared/api.mjs';
 
 /**
  * Settings shared by every load.

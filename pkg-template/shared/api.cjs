@@ -2,6 +2,8 @@
 // The JS face of hubguard, shared by the Node and browser entries: the
 // HubError class, the shared `env` settings, and thin tokenizer wrappers over
 // the wasm exports. `ready` (browser) starts the wasm module on first use.
+// `make pkg` also emits it as api.mjs (the one line `module.exports =`
+// becomes `export default`), so keep that line as it is.
 
 module.exports = function createApi({ wasm, ready = () => undefined, env = {} }) {
   /** Every error hubguard throws. `code` is stable; `message` says what to do. */

@@ -44,6 +44,7 @@ export class Cdn {
       hadAuthorization: req.headers.authorization !== undefined,
       headers: { range: req.headers.range },
     });
+    res.setHeader('Access-Control-Allow-Origin', '*');
     if (req.headers.authorization !== undefined) {
       res.writeHead(400, { 'Content-Type': 'application/xml' });
       return res.end('<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>');

@@ -40,6 +40,8 @@ function seedRepos(store, fixturesDir) {
   store.add({ id: 'hubguard-test/public-data', type: 'dataset', files: { 'data/train.csv': 'text,label\nhello,1\n' } });
 }
 
+const HUB_EXPOSED_HEADERS =
+  'X-Repo-Commit, X-Error-Code, X-Error-Message, X-Linked-Etag, X-Linked-Size, ETag, Content-Range, Accept-Ranges, Content-Length';
 const RESOLVE = /^\/(?:(datasets|spaces)\/)?([^/]+\/[^/]+|[^/]+)\/resolve\/([^/]+)\/(.+)$/;
 const MODEL_API = /^\/api\/(models|datasets)\/([^/]+\/[^/]+|[^/]+?)(?:\/revision\/([^/]+))?$/;
 
@@ -112,6 +114,13 @@ export async function startHub({ port = 0, host = '127.0.0.1', fixturesDir = def
 
   async function handle(req, res) {
     const { pathname } = new URL(req.url, 'http://hub.invalid');
+    // Like huggingface.co: any page may read public answers and error codes.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', HUB_EXPOSED_HEADERS);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, HEAD', 'Access-Control-Allow-Headers': 'Range, Authorization, If-None-Match' });
+      return res.end();
+    }
     const who = identify(req.headers.authorization);
     hubLog.push({ method: req.method, path: pathname, authorization: who.kind });
 

@@ -1,0 +1,80 @@
+// The demo page in real Chromium (Debian's, driven by playwright-core): the
+// gated Llama-2 tokenizer loads through the proxy, and no token ever reaches
+// the page, its requests or its built assets.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startStack, distDir } from './stack.mjs';
+
+const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');
+let stack;
+let browser;
+let page;
+const requests = [];
+const bodies = [];
+
+before(async () => {
+  stack = await startStack();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  page = await browser.newPage();
+  page.on('request', (r) => requests.push({ url: r.url(), headers: r.headers() }));
+  page.on('response', async (r) => {
+    try {
+      bodies.push({ url: r.url(), headers: JSON.stringify(await r.allHeaders()), body: (await r.body()).toString('latin1') });
+    } catch {
+      // Redirects and preflights have no body.
+    }
+  });
+  await page.goto(stack.pageUrl);
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function tokenize(repo, text) {
+  await page.selectOption('#repo', repo);
+  await page.fill('#text', text);
+  await page.click('#run');
+  await page.waitForFunction(() => !document.querySelector('#result').hidden || !document.querySelector('#error').hidden);
+}
+
+test('the gated Llama-2 tokenizer loads through the proxy and shows the ids', async () => {
+  await tokenize('meta-llama/Llama-2-7b-hf', 'Hello world!');
+  assert.equal(await page.textContent('#ids'), '1, 15043, 3186, 29991');
+  assert.deepEqual(await page.$$eval('#pieces span', (s) => s.map((e) => e.textContent)), ['▁Hello', '▁world', '!']);
+  assert.ok(requests.some((r) => r.url.startsWith(stack.proxy.url)), 'the proxy was used');
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, 'www.png'), fullPage: true });
+});
+
+test('a token option in the page throws TOKEN_REFUSED', async () => {
+  await page.click('#token-demo');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error'), /^TOKEN_REFUSED: .*proxy/s);
+});
+
+test('a repo that is not on the proxy list shows a clear error', async () => {
+  await tokenize('hubguard-test/private-llama', 'Hello');
+  assert.match(await page.textContent('#error'), /^PROXY_REFUSED: .*not on this proxy's allow list/s);
+});
+
+test('no request carries Authorization; the token is in no response and no built asset', async () => {
+  assert.ok(requests.length > 5);
+  for (const r of requests) assert.equal(r.headers.authorization, undefined, r.url);
+  for (const b of bodies) {
+    assert.ok(!b.body.includes(stack.token) && !b.headers.includes(stack.token), b.url);
+  }
+  const assets = readdirSync(distDir, { recursive: true }).map((f) => path.join(distDir, f));
+  for (const file of assets.filter((f) => /\.(js|html|css|wasm)$/.test(f))) {
+    assert.ok(!readFileSync(file).includes(stack.token), file);
+  }
+});

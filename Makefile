@@ -17,7 +17,7 @@ BROWSER_BUILD := target/browser/$(WASM_TARGET)/release/hubguard.wasm
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench clean
+.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -83,6 +83,9 @@ test: tools deps test-rust test-node test-browser test-python
 
 bench: tools deps consumer
 	node tests/bench/encode.mjs
+
+bench-proxy: tools deps consumer
+	node tests/bench/proxy.mjs
 
 clean:
 	rm -rf pkg target/consumer

@@ -5,8 +5,6 @@
 // can refuse tricks instead of silently resolving them; and it aborts the
 // upstream request when the client goes away.
 
-const { Readable } = require('node:stream');
-
 function toNodeHandler(handler) {
   return async function hubguardNodeHandler(req, res) {
     const controller = new AbortController();
@@ -35,9 +33,23 @@ function toNodeHandler(handler) {
       res.end();
       return;
     }
-    const body = Readable.fromWeb(response.body);
-    body.on('error', () => res.destroy());
-    body.pipe(res);
+    // Copy chunk by chunk with backpressure: nothing is buffered beyond the
+    // socket's own high-water mark.
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!res.write(value)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+        if (res.destroyed) {
+          await reader.cancel();
+          return;
+        }
+      }
+      res.end();
+    } catch {
+      res.destroy();
+    }
   };
 }
 

@@ -176,6 +176,9 @@ export async function startHub({ port = 0, host = '127.0.0.1', fixturesDir = def
     /** Commit `files` onto a branch (default main) of an existing repo; returns the new sha. */
     commit: (id, files, { type = 'model', branch = 'main' } = {}) => store.get(type, id).commit(branch, files),
     commitOf: (id, revision = 'main', type = 'model') => store.get(type, id)?.resolve(revision),
+    setVisibility: (id, visibility, type = 'model') => {
+      store.get(type, id).visibility = visibility;
+    },
     readFile(id, filePath, revision = 'main', type = 'model') {
       const repo = store.get(type, id);
       return repo?.file(repo.resolve(revision), filePath)?.bytes;

@@ -21,6 +21,7 @@ export async function startProxy(args, env) {
   });
   return {
     url,
+    pid: child.pid,
     get output() {
       return output;
     },

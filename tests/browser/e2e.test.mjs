@@ -56,6 +56,14 @@ test('the gated Llama-2 tokenizer loads through the proxy and shows the ids', as
   await page.screenshot({ path: path.join(artifacts, 'www.png'), fullPage: true });
 });
 
+test('the browser build also runs in a Web Worker', async () => {
+  await page.selectOption('#repo', 'meta-llama/Llama-2-7b-hf');
+  await page.fill('#text', 'Hello world!');
+  await page.click('#worker');
+  await page.waitForFunction(() => /Web Worker/.test(document.querySelector('#status').textContent) || !document.querySelector('#error').hidden);
+  assert.equal(await page.textContent('#ids'), '1, 15043, 3186, 29991', await page.textContent('#error'));
+});
+
 test('a token option in the page throws TOKEN_REFUSED', async () => {
   await page.click('#token-demo');
   await page.waitForSelector('#error:not([hidden])');

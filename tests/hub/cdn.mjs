@@ -38,12 +38,16 @@ export class Cdn {
 
   async handle(req, res) {
     const url = new URL(req.url, this.url);
-    this.log.push({
+    const entry = {
       method: req.method,
       path: url.pathname,
       hadAuthorization: req.headers.authorization !== undefined,
       headers: { range: req.headers.range },
-    });
+      // 'open' until the answer ends: 'completed', or 'aborted' by the client.
+      state: 'open',
+    };
+    this.log.push(entry);
+    res.on('close', () => (entry.state = res.writableFinished ? 'completed' : 'aborted'));
     res.setHeader('Access-Control-Allow-Origin', '*');
     if (req.headers.authorization !== undefined) {
       res.writeHead(400, { 'Content-Type': 'application/xml' });

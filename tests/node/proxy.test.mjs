@@ -160,3 +160,39 @@ test('createHubProxy is a Fetch-API handler (Next.js route style)', async () => 
 test('a proxy with an empty allow list refuses to start', async () => {
   await assert.rejects(startProxy([], { HF_TOKEN: TOKENS.accepted }), /allow/);
 });
+
+test('a client that goes away aborts the upstream download; the cap frees its slot', async () => {
+  const big = { id: 'hubguard-test/slow-big', files: { 'model.bin': { size: 64 << 20, generated: true } } };
+  local.hub.addRepo(big);
+  const p = await startProxy(['--allow', big.id, '--max-concurrent', '1'], { HF_TOKEN: TOKENS.accepted, HF_ENDPOINT: local.hub.url });
+  const url = `${p.url}/${big.id}/resolve/main/model.bin`;
+  local.hub.faults.slowMs = 20;
+  try {
+    local.hub.cdnLog.length = 0;
+    const controller = new AbortController();
+    const res = await fetch(url, { signal: controller.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    await reader.read();
+    // One download is in flight: the cap (1) turns the next one away.
+    const second = await fetch(url);
+    assert.equal(second.status, 503);
+    assert.ok(Number(second.headers.get('retry-after')) >= 1);
+    controller.abort();
+    const deadline = Date.now() + 5000;
+    while (local.hub.cdnLog[0]?.state === 'open' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(local.hub.cdnLog[0].state, 'aborted', 'the proxy stopped reading from the CDN');
+    local.hub.faults.slowMs = 0;
+    // The slot came back: a new request is served.
+    let status = 503;
+    while (status === 503 && Date.now() < deadline) {
+      const again = await fetch(`${p.url}/${big.id}/resolve/main/model.bin`, { headers: { Range: 'bytes=0-9' } });
+      status = again.status;
+      await again.arrayBuffer();
+    }
+    assert.equal(status, 206);
+  } finally {
+    local.hub.faults.slowMs = 0;
+    await p.stop();
+  }
+});

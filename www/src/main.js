@@ -60,6 +60,22 @@ $('run').addEventListener('click', async () => {
   }
 });
 
+$('worker').addEventListener('click', () => {
+  $('error').hidden = true;
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = ({ data }) => {
+    worker.terminate();
+    if (data.error) return showError(data.error);
+    $('ids').textContent = data.ids.join(', ');
+    $('pieces').replaceChildren();
+    $('result').hidden = false;
+    $('status').textContent = `${data.ids.length} tokens, computed in a Web Worker`;
+  };
+  // A relative proxy path is resolved against the page, not the worker script.
+  const proxy = env.proxy && new URL(env.proxy, location.href).href;
+  worker.postMessage({ repo: $('repo').value, text: $('text').value, endpoint: env.endpoint, proxy });
+});
+
 // What happens when someone tries to put a token in a web page.
 $('token-demo').addEventListener('click', async () => {
   try {

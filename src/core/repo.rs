@@ -132,28 +132,17 @@ impl Revision {
     }
 
     pub fn parse(value: &str) -> Result<Self, HubError> {
-        let fail = |why: &str| {
-            Err(HubError::new(
-                ErrorCode::InvalidRevision,
-                format!(
-                    "Invalid revision {:?}: {why}. Use a branch or tag name (such as \"main\") or a commit hash.",
-                    truncate_for_message(value)
-                ),
-            ))
-        };
-        if value.is_empty() {
-            return fail("it is empty");
-        }
-        if value.len() > MAX_REVISION_LEN {
-            return fail(&format!("it is longer than {MAX_REVISION_LEN} characters"));
-        }
-        if value.chars().any(|c| c.is_control() || c == '\\') {
-            return fail("it contains a control character or a backslash");
-        }
-        if value.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-            return fail("it has an empty, '.' or '..' part");
-        }
-        Ok(Revision(value.to_owned()))
+        check_slash_separated(value, MAX_REVISION_LEN)
+            .map(|()| Revision(value.to_owned()))
+            .map_err(|why| {
+                HubError::new(
+                    ErrorCode::InvalidRevision,
+                    format!(
+                        "Invalid revision {:?}: {why}. Use a branch or tag name (such as \"main\") or a commit hash.",
+                        truncate_for_message(value)
+                    ),
+                )
+            })
     }
 
     /// A full commit hash names an immutable snapshot.
@@ -178,28 +167,17 @@ pub struct RepoPath(String);
 
 impl RepoPath {
     pub fn parse(value: &str) -> Result<Self, HubError> {
-        let fail = |why: &str| {
-            Err(HubError::new(
-                ErrorCode::InvalidPath,
-                format!(
+        check_slash_separated(value, MAX_PATH_LEN)
+            .map(|()| RepoPath(value.to_owned()))
+            .map_err(|why| {
+                HubError::new(
+                    ErrorCode::InvalidPath,
+                    format!(
                     "Invalid file path {:?}: {why}. Use a path relative to the repo root, such as \"tokenizer.json\".",
                     truncate_for_message(value)
                 ),
-            ))
-        };
-        if value.is_empty() {
-            return fail("it is empty");
-        }
-        if value.len() > MAX_PATH_LEN {
-            return fail(&format!("it is longer than {MAX_PATH_LEN} characters"));
-        }
-        if value.chars().any(|c| c.is_control() || c == '\\') {
-            return fail("it contains a control character or a backslash");
-        }
-        if value.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-            return fail("it starts with '/' or has an empty, '.' or '..' part");
-        }
-        Ok(RepoPath(value.to_owned()))
+                )
+            })
     }
 
     pub fn as_str(&self) -> &str {
@@ -215,6 +193,24 @@ impl fmt::Display for RepoPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The rule revisions and file paths share: `/`-separated parts, none empty,
+/// `.` or `..`, and no backslash or control character. `Err` says why not.
+fn check_slash_separated(value: &str, max_len: usize) -> Result<(), String> {
+    if value.is_empty() {
+        return Err("it is empty".into());
+    }
+    if value.len() > max_len {
+        return Err(format!("it is longer than {max_len} characters"));
+    }
+    if value.chars().any(|c| c.is_control() || c == '\\') {
+        return Err("it contains a control character or a backslash".into());
+    }
+    if value.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+        return Err("it starts or ends with '/', or has an empty, '.' or '..' part".into());
+    }
+    Ok(())
 }
 
 /// Caller-supplied text quoted back in an error is cut short, so a huge or

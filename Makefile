@@ -12,8 +12,9 @@ WASM_TARGET := wasm32-unknown-unknown
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 CRATE_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 PYTHON ?= python3
-NODE_BUILD := target/node/$(WASM_TARGET)/release/hubguard.wasm
-BROWSER_BUILD := target/browser/$(WASM_TARGET)/release/hubguard.wasm
+# Both builds share one target dir: only the hubguard crate differs between
+# them, so the dependencies (tokenizers above all) compile once.
+WASM_OUT := target/$(WASM_TARGET)/release/hubguard.wasm
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
@@ -31,11 +32,11 @@ deps:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
 pkg: tools
-	cargo build --quiet --release --target $(WASM_TARGET) --features node --target-dir target/node
-	cargo build --quiet --release --target $(WASM_TARGET) --features browser --target-dir target/browser
 	rm -rf pkg && mkdir -p pkg/node pkg/browser
-	wasm-bindgen --target nodejs --out-dir pkg/node --out-name hubguard_wasm $(NODE_BUILD)
-	wasm-bindgen --target web --out-dir pkg/browser --out-name hubguard_wasm $(BROWSER_BUILD)
+	cargo build --quiet --release --target $(WASM_TARGET) --features node
+	wasm-bindgen --target nodejs --out-dir pkg/node --out-name hubguard_wasm $(WASM_OUT)
+	cargo build --quiet --release --target $(WASM_TARGET) --features browser
+	wasm-bindgen --target web --out-dir pkg/browser --out-name hubguard_wasm $(WASM_OUT)
 	cp -R pkg-template/. pkg/
 	@# One source for the shared API, in both module formats: the browser
 	@# entry imports ESM (no CommonJS in a page), Node's entry requires CJS.

@@ -3,8 +3,10 @@
 //! No module here may import `wasm_bindgen`, `js_sys` or `web_sys`; all of it
 //! is tested with plain `cargo test` on the host.
 
+pub mod cache;
 pub mod classify;
 pub mod endpoint;
+pub mod environment;
 pub mod error;
 pub mod proxy;
 pub mod redact;

@@ -7,15 +7,9 @@
 
 use std::fmt;
 
+pub use super::environment::Environment as TokenEnvironment;
+use super::environment::{expand_home, hf_home};
 use super::error::{ErrorCode, HubError};
-
-/// Read-only view of the process environment and the token file.
-pub trait TokenEnvironment {
-    fn var(&self, name: &str) -> Option<String>;
-    fn home_dir(&self) -> Option<String>;
-    /// The file's text, or `None` if it does not exist or cannot be read.
-    fn read_file(&self, path: &str) -> Option<String>;
-}
 
 /// Where a token came from; named in errors so the user knows what to fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,33 +117,10 @@ fn from_environment(env: &impl TokenEnvironment) -> Option<(String, TokenSource)
 /// `$XDG_CACHE_HOME/huggingface/token`, else `~/.cache/huggingface/token`:
 /// the file `huggingface_hub` reads and `hf auth login` writes.
 pub fn token_file_path(env: &impl TokenEnvironment) -> Option<String> {
-    let non_empty = |name: &str| env.var(name).filter(|v| !v.is_empty());
-    if let Some(path) = non_empty("HF_TOKEN_PATH") {
+    if let Some(path) = env.non_empty("HF_TOKEN_PATH") {
         return expand_home(&path, env);
     }
     Some(format!("{}/token", hf_home(env)?))
-}
-
-/// `$HF_HOME`, else `$XDG_CACHE_HOME/huggingface`, else `~/.cache/huggingface`.
-pub fn hf_home(env: &impl TokenEnvironment) -> Option<String> {
-    let non_empty = |name: &str| env.var(name).filter(|v| !v.is_empty());
-    if let Some(home) = non_empty("HF_HOME") {
-        return expand_home(&home, env);
-    }
-    let cache = match non_empty("XDG_CACHE_HOME") {
-        Some(dir) => expand_home(&dir, env)?,
-        None => format!("{}/.cache", env.home_dir()?),
-    };
-    Some(format!("{}/huggingface", cache.trim_end_matches('/')))
-}
-
-/// `~` and `~/...` mean the home directory, as Python's `expanduser` does.
-fn expand_home(path: &str, env: &impl TokenEnvironment) -> Option<String> {
-    match path.strip_prefix('~') {
-        Some("") => env.home_dir(),
-        Some(rest) if rest.starts_with('/') => Some(format!("{}{rest}", env.home_dir()?)),
-        _ => Some(path.to_owned()),
-    }
 }
 
 /// A token that cannot be an HTTP header value would make `fetch` throw an

@@ -13,6 +13,7 @@ use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::core::repo::{RepoId, RepoType, Revision};
 use crate::core::tokenizer::LoadedTokenizer;
+use crate::hub::cached::CachedHub;
 use crate::hub::credentials::Anonymous;
 use crate::hub::download::HubClient;
 use crate::hub::progress::Progress;
@@ -57,10 +58,15 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
             report_progress(callback, repo.as_str(), file, &progress);
         }
     };
+    let offline = options.bool_or("local_files_only", false)?
+        || platform::env_var("HF_HUB_OFFLINE")
+            .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
+    let cache_root = platform::cache_root(options.string("cache_dir")?.as_deref());
     let transport = FetchTransport::default();
     let load = |endpoint: Endpoint, via_proxy: bool| {
         let report = &report;
         let (transport, credentials, repo, revision) = (&transport, &credentials, &repo, &revision);
+        let cache_root = cache_root.clone();
         async move {
             if via_proxy {
                 // The proxy holds its own token; ours never goes there.
@@ -78,7 +84,19 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
                     endpoint,
                     advice: platform::ADVICE,
                 };
-                load_tokenizer(&client, RepoType::Model, repo, revision, report).await
+                match cache_root {
+                    // Node: through the huggingface_hub cache, shared with Python.
+                    Some(root) => {
+                        let cached = CachedHub {
+                            client,
+                            store: &platform::Store,
+                            root,
+                            offline,
+                        };
+                        load_tokenizer(&cached, RepoType::Model, repo, revision, report).await
+                    }
+                    None => load_tokenizer(&client, RepoType::Model, repo, revision, report).await,
+                }
             }
         }
     };

@@ -27,6 +27,9 @@ pub enum ErrorCode {
     InvalidTokenizer,
     TokenRefused,
     ProxyRefused,
+    NotCached,
+    Integrity,
+    CacheIo,
 }
 
 impl ErrorCode {
@@ -51,6 +54,9 @@ impl ErrorCode {
             ErrorCode::InvalidTokenizer => "INVALID_TOKENIZER",
             ErrorCode::TokenRefused => "TOKEN_REFUSED",
             ErrorCode::ProxyRefused => "PROXY_REFUSED",
+            ErrorCode::NotCached => "NOT_CACHED",
+            ErrorCode::Integrity => "INTEGRITY",
+            ErrorCode::CacheIo => "CACHE_IO",
         }
     }
 }

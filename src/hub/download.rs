@@ -147,7 +147,7 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         classify(&reply, &ctx)
     }
 
-    fn network_error(&self, error: TransportError, url: &Url, file: &FileRef) -> HubError {
+    pub(super) fn network_error(&self, error: TransportError, url: &Url, file: &FileRef) -> HubError {
         let origin = origin_of(url);
         let which = if self.endpoint.is_hub_origin(url) {
             "the Hub"

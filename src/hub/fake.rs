@@ -50,6 +50,7 @@ impl FakeReply {
 pub struct FakeTransport {
     replies: HashMap<String, FakeReply>,
     seen: RefCell<Vec<(String, bool)>>,
+    methods: RefCell<Vec<String>>,
 }
 
 impl FakeTransport {
@@ -59,6 +60,15 @@ impl FakeTransport {
     pub fn reply(mut self, url: &str, reply: FakeReply) -> Self {
         self.replies.insert(url.into(), reply);
         self
+    }
+    /// A reply for one method only (e.g. HEAD), taking precedence.
+    pub fn reply_to(mut self, method: &str, url: &str, reply: FakeReply) -> Self {
+        self.replies.insert(format!("{method} {url}"), reply);
+        self
+    }
+    /// Each request as "METHOD url".
+    pub fn requests(&self) -> Vec<String> {
+        self.methods.borrow().clone()
     }
     /// Each request's URL and whether it carried a token.
     pub fn seen(&self) -> Vec<(String, bool)> {
@@ -80,10 +90,17 @@ impl Transport for FakeTransport {
         self.seen
             .borrow_mut()
             .push((request.url.to_string(), request.bearer.is_some()));
-        let reply = self.replies.get(request.url.as_str()).cloned().ok_or(TransportError {
-            kind: TransportErrorKind::Connect,
-            detail: "ECONNREFUSED".into(),
-        })?;
+        let keyed = format!("{} {}", request.method.as_str(), request.url);
+        self.methods.borrow_mut().push(keyed.clone());
+        let reply = self
+            .replies
+            .get(&keyed)
+            .or_else(|| self.replies.get(request.url.as_str()))
+            .cloned()
+            .ok_or(TransportError {
+                kind: TransportErrorKind::Connect,
+                detail: "ECONNREFUSED".into(),
+            })?;
         Ok(HttpResponse {
             status: reply.status,
             headers: reply.headers,
@@ -110,5 +127,31 @@ impl Credentials for FakeCredentials {
             None => FakeEnv::default(),
         };
         resolve_token(&TokenOption::Unset, &env)
+    }
+}
+
+/// An in-memory filesystem; links are stored as copies, their targets kept.
+#[derive(Default)]
+pub struct FakeStore {
+    pub files: RefCell<HashMap<String, Vec<u8>>>,
+    pub links: RefCell<HashMap<String, String>>,
+}
+
+impl super::store::FileStore for FakeStore {
+    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, super::store::IoError> {
+        Ok(self.files.borrow().get(path).cloned())
+    }
+    async fn exists(&self, path: &str) -> bool {
+        self.files.borrow().contains_key(path)
+    }
+    async fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<(), super::store::IoError> {
+        self.files.borrow_mut().insert(path.into(), bytes.to_vec());
+        Ok(())
+    }
+    async fn link(&self, link: &str, target: &str, source: &str) -> Result<(), super::store::IoError> {
+        let bytes = self.files.borrow().get(source).cloned().unwrap_or_default();
+        self.files.borrow_mut().insert(link.into(), bytes);
+        self.links.borrow_mut().insert(link.into(), target.into());
+        Ok(())
     }
 }

@@ -2,16 +2,15 @@
 
 use futures_util::future::join;
 
-use super::credentials::Credentials;
-use super::download::{FileRef, HubClient};
+use super::download::FileRef;
 use super::progress::Progress;
-use super::transport::Transport;
+use super::source::FileSource;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
 use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE};
 
-pub async fn load_tokenizer<T: Transport, C: Credentials>(
-    client: &HubClient<'_, T, C>,
+pub async fn load_tokenizer(
+    source: &impl FileSource,
     repo_type: RepoType,
     repo: &RepoId,
     revision: &Revision,
@@ -24,8 +23,8 @@ pub async fn load_tokenizer<T: Transport, C: Credentials>(
         path: RepoPath::parse(name).expect("constant file names are valid"),
     };
     let (tokenizer, config) = join(
-        client.fetch_bytes(&file(TOKENIZER_FILE), &|p| on_progress(TOKENIZER_FILE, p)),
-        client.fetch_bytes(&file(TOKENIZER_CONFIG_FILE), &|p| on_progress(TOKENIZER_CONFIG_FILE, p)),
+        source.get(&file(TOKENIZER_FILE), &|p| on_progress(TOKENIZER_FILE, p)),
+        source.get(&file(TOKENIZER_CONFIG_FILE), &|p| on_progress(TOKENIZER_CONFIG_FILE, p)),
     )
     .await;
     let tokenizer = tokenizer.map_err(|e| match e.code {

@@ -38,3 +38,26 @@ pub fn page_url() -> Option<String> {
     let location = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok()?;
     js_sys::Reflect::get(&location, &"href".into()).ok()?.as_string()
 }
+
+/// No filesystem in a page: the browser build reads through the network.
+pub fn cache_root(_option: Option<&str>) -> Option<String> {
+    None
+}
+
+/// Never used (no cache root), but gives the shared code one store type.
+pub struct Store;
+
+impl crate::hub::store::FileStore for Store {
+    async fn read(&self, _path: &str) -> Result<Option<Vec<u8>>, crate::hub::store::IoError> {
+        Ok(None)
+    }
+    async fn exists(&self, _path: &str) -> bool {
+        false
+    }
+    async fn write_atomic(&self, _path: &str, _bytes: &[u8]) -> Result<(), crate::hub::store::IoError> {
+        Ok(())
+    }
+    async fn link(&self, _link: &str, _target: &str, _source: &str) -> Result<(), crate::hub::store::IoError> {
+        Ok(())
+    }
+}

@@ -19,9 +19,11 @@ pub use fetch::{header_list, FetchTransport};
 #[cfg(feature = "node")]
 mod node;
 #[cfg(feature = "node")]
-pub use node::{attach_bearer, configured_credentials, env_var, page_url, ADVICE, REDIRECT_MODE};
+mod node_fs;
+#[cfg(feature = "node")]
+pub use node::{attach_bearer, cache_root, configured_credentials, env_var, page_url, Store, ADVICE, REDIRECT_MODE};
 
 #[cfg(feature = "browser")]
 mod browser;
 #[cfg(feature = "browser")]
-pub use browser::{attach_bearer, configured_credentials, env_var, page_url, ADVICE, REDIRECT_MODE};
+pub use browser::{attach_bearer, cache_root, configured_credentials, env_var, page_url, Store, ADVICE, REDIRECT_MODE};

@@ -71,3 +71,10 @@ pub fn configured_credentials(option: TokenOption) -> Result<impl Credentials, H
 pub fn page_url() -> Option<String> {
     None
 }
+
+pub use super::node_fs::NodeStore as Store;
+
+/// The cache root for this load (`cache_dir` option, HF_HUB_CACHE, HF_HOME...).
+pub fn cache_root(option: Option<&str>) -> Option<String> {
+    crate::core::cache::cache_root(option, &NodeEnvironment)
+}

@@ -1,0 +1,368 @@
+//! Files through the huggingface_hub cache, shared with Python.
+//!
+//! - A commit-hash revision already in `snapshots/` is read with no request.
+//! - Offline (`HF_HUB_OFFLINE=1` or `local_files_only`), only the cache is
+//!   read: `refs/{revision}` names the commit.
+//! - Otherwise one HEAD learns the current commit and etag; a blob already
+//!   present is linked, not downloaded again. If the Hub cannot be reached,
+//!   the cached snapshot is used.
+//! - Downloads are checked against their sha256 (LFS) before they are
+//!   written, and written all or nothing.
+
+use sha2::{Digest, Sha256};
+
+use super::credentials::Credentials;
+use super::download::{FileRef, HubClient};
+use super::metadata::{FileMetadata, Metadata};
+use super::progress::Progress;
+use super::source::FileSource;
+use super::store::{FileStore, IoError};
+use super::transport::Transport;
+use crate::core::cache::{is_sha256, parse_commit, RepoCache};
+use crate::core::error::{ErrorCode, HubError};
+use crate::core::repo::Revision;
+
+pub struct CachedHub<'a, T, C, S> {
+    pub client: HubClient<'a, T, C>,
+    pub store: &'a S,
+    pub root: String,
+    pub offline: bool,
+}
+
+impl<T: Transport, C: Credentials, S: FileStore> FileSource for CachedHub<'_, T, C, S> {
+    async fn get(&self, file: &FileRef, on_progress: &dyn Fn(Progress)) -> Result<Vec<u8>, HubError> {
+        let cache = RepoCache::new(&self.root, file.repo_type, &file.repo);
+        if file.revision.is_commit_hash() {
+            if let Some(bytes) = self.cached_at(&cache, file, file.revision.as_str()).await? {
+                return Ok(bytes);
+            }
+        }
+        if self.offline {
+            return self.from_cache(&cache, file).await;
+        }
+        match self.client.metadata(file).await {
+            Ok(Metadata::Found(meta)) => self.fetch_into_cache(&cache, file, &meta, on_progress).await,
+            Ok(Metadata::Missing { commit, error }) => {
+                if let Some(commit) = commit {
+                    // Remember the absence, as huggingface_hub does; best effort.
+                    let _ = self.store.write_atomic(&cache.no_exist(&commit, &file.path), b"").await;
+                    self.write_ref(&cache, &file.revision, &commit).await?;
+                }
+                Err(error)
+            }
+            // No network: the cached snapshot is good enough.
+            Err(e) if e.code == ErrorCode::Network => match self.from_cache(&cache, file).await {
+                Ok(bytes) => Ok(bytes),
+                Err(miss) if miss.code == ErrorCode::NotCached => Err(e),
+                Err(other) => Err(other),
+            },
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
+    async fn fetch_into_cache(
+        &self,
+        cache: &RepoCache,
+        file: &FileRef,
+        meta: &FileMetadata,
+        on_progress: &dyn Fn(Progress),
+    ) -> Result<Vec<u8>, HubError> {
+        let blob = cache.blob(&meta.etag);
+        let bytes = match self.store.read(&blob).await.map_err(|e| io_error(e, &blob, file))? {
+            Some(bytes) => bytes,
+            None => {
+                // Pinned to the commit the HEAD saw, so blob and snapshot agree.
+                let pinned = FileRef {
+                    revision: Revision::parse(&meta.commit)?,
+                    ..file.clone()
+                };
+                let bytes = self.client.fetch_bytes(&pinned, on_progress).await?;
+                verify(&bytes, meta, file)?;
+                self.store
+                    .write_atomic(&blob, &bytes)
+                    .await
+                    .map_err(|e| io_error(e, &blob, file))?;
+                bytes
+            }
+        };
+        let link = cache.snapshot_file(&meta.commit, &file.path);
+        if !self.store.exists(&link).await {
+            let target = RepoCache::blob_link(&file.path, &meta.etag);
+            self.store
+                .link(&link, &target, &blob)
+                .await
+                .map_err(|e| io_error(e, &link, file))?;
+        }
+        self.write_ref(cache, &file.revision, &meta.commit).await?;
+        Ok(bytes)
+    }
+
+    async fn write_ref(&self, cache: &RepoCache, revision: &Revision, commit: &str) -> Result<(), HubError> {
+        if revision.is_commit_hash() {
+            return Ok(());
+        }
+        let path = cache.reference(revision);
+        let current = self.store.read(&path).await.ok().flatten();
+        if current
+            .as_deref()
+            .and_then(|c| parse_commit(&String::from_utf8_lossy(c)))
+            .as_deref()
+            == Some(commit)
+        {
+            return Ok(());
+        }
+        self.store.write_atomic(&path, commit.as_bytes()).await.map_err(|e| {
+            HubError::new(
+                ErrorCode::CacheIo,
+                format!("Could not write the cache file {path}: {}.", e.detail),
+            )
+        })
+    }
+
+    /// The snapshot file for `revision` (a branch or tag via `refs/`), from
+    /// the cache alone.
+    async fn from_cache(&self, cache: &RepoCache, file: &FileRef) -> Result<Vec<u8>, HubError> {
+        let commit = if file.revision.is_commit_hash() {
+            Some(file.revision.as_str().to_owned())
+        } else {
+            let text = self.store.read(&cache.reference(&file.revision)).await.ok().flatten();
+            text.and_then(|t| parse_commit(&String::from_utf8_lossy(&t)))
+        };
+        if let Some(commit) = &commit {
+            if let Some(bytes) = self.cached_at(cache, file, commit).await? {
+                return Ok(bytes);
+            }
+            if self.store.exists(&cache.no_exist(commit, &file.path)).await {
+                return Err(HubError::new(
+                    ErrorCode::EntryNotFound,
+                    format!(
+                        "File {} does not exist in {} at revision {} (known from the cache).",
+                        file.path, file.repo, file.revision
+                    ),
+                )
+                .about(file.repo.as_str(), Some(file.path.as_str())));
+            }
+        }
+        Err(HubError::new(
+            ErrorCode::NotCached,
+            format!(
+                "{} of {} at revision {} is not in the cache at {}{}. Load it once with network access \
+                 (unset HF_HUB_OFFLINE / local_files_only), or download it with huggingface_hub.",
+                file.path,
+                file.repo,
+                file.revision,
+                self.root,
+                if self.offline {
+                    " and offline mode is on"
+                } else {
+                    ", and the Hub could not be reached"
+                }
+            ),
+        )
+        .about(file.repo.as_str(), Some(file.path.as_str())))
+    }
+
+    async fn cached_at(&self, cache: &RepoCache, file: &FileRef, commit: &str) -> Result<Option<Vec<u8>>, HubError> {
+        let path = cache.snapshot_file(commit, &file.path);
+        self.store.read(&path).await.map_err(|e| io_error(e, &path, file))
+    }
+}
+
+/// LFS blobs are named by their sha256: check before anything is written.
+fn verify(bytes: &[u8], meta: &FileMetadata, file: &FileRef) -> Result<(), HubError> {
+    if let Some(size) = meta.size.filter(|&s| s != bytes.len() as u64) {
+        return Err(integrity(
+            file,
+            &format!("{} bytes arrived, {size} were announced", bytes.len()),
+        ));
+    }
+    if is_sha256(&meta.etag) {
+        let actual = format!("{:x}", Sha256::digest(bytes));
+        if !actual.eq_ignore_ascii_case(&meta.etag) {
+            return Err(integrity(
+                file,
+                &format!("its sha256 is {actual}, the Hub announced {}", meta.etag),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn integrity(file: &FileRef, why: &str) -> HubError {
+    HubError::new(
+        ErrorCode::Integrity,
+        format!(
+            "The download of {} from {} is corrupt ({why}); nothing was cached. Retry.",
+            file.path, file.repo
+        ),
+    )
+    .about(file.repo.as_str(), Some(file.path.as_str()))
+}
+
+fn io_error(error: IoError, path: &str, file: &FileRef) -> HubError {
+    HubError::new(
+        ErrorCode::CacheIo,
+        format!(
+            "The cache file {path} could not be read or written ({}). Check free disk space and permissions, \
+             or set HF_HUB_CACHE / cache_dir to another folder.",
+            error.detail
+        ),
+    )
+    .about(file.repo.as_str(), Some(file.path.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::classify::AccessAdvice;
+    use crate::core::endpoint::Endpoint;
+    use crate::core::repo::{RepoId, RepoPath, RepoType};
+    use crate::hub::fake::{FakeCredentials, FakeReply, FakeStore, FakeTransport};
+
+    const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+    const HUB: &str = "https://huggingface.co";
+    const ROOT: &str = "/cache";
+    const SNAPSHOT: &str = "/cache/models--org--repo/snapshots/0123456789abcdef0123456789abcdef01234567/tokenizer.json";
+
+    fn sha(bytes: &[u8]) -> String {
+        format!("{:x}", Sha256::digest(bytes))
+    }
+
+    fn file(revision: &str) -> FileRef {
+        FileRef {
+            repo_type: RepoType::Model,
+            repo: RepoId::parse("org/repo").unwrap(),
+            revision: Revision::parse(revision).unwrap(),
+            path: RepoPath::parse("tokenizer.json").unwrap(),
+        }
+    }
+
+    /// The Hub: HEAD on main answers an LFS 302 with metadata; GET at the
+    /// commit redirects to the CDN.
+    fn hub_serving(body: &[u8], announced_sha: &str) -> FakeTransport {
+        let main = format!("{HUB}/org/repo/resolve/main/tokenizer.json");
+        let pinned = format!("{HUB}/org/repo/resolve/{COMMIT}/tokenizer.json");
+        let head = FakeReply::redirect("https://cdn.example/blob?sig=1")
+            .with_header("x-repo-commit", COMMIT)
+            .with_header("x-linked-etag", &format!("\"{announced_sha}\""))
+            .with_header("x-linked-size", &body.len().to_string());
+        FakeTransport::new()
+            .reply_to("HEAD", &main, head)
+            .reply(&pinned, FakeReply::redirect("https://cdn.example/blob?sig=1"))
+            .reply("https://cdn.example/blob?sig=1", FakeReply::ok(body))
+    }
+
+    fn get(transport: &FakeTransport, store: &FakeStore, revision: &str, offline: bool) -> Result<Vec<u8>, HubError> {
+        let credentials = FakeCredentials::new(None);
+        let client = HubClient {
+            transport,
+            credentials: &credentials,
+            endpoint: Endpoint::parse(HUB).unwrap(),
+            advice: AccessAdvice::TOKEN,
+        };
+        let cached = CachedHub {
+            client,
+            store,
+            root: ROOT.into(),
+            offline,
+        };
+        pollster::block_on(cached.get(&file(revision), &|_| {}))
+    }
+
+    #[test]
+    fn downloads_into_the_layout_then_revalidates_with_one_head() {
+        let body = b"tokenizer bytes";
+        let t = hub_serving(body, &sha(body));
+        let store = FakeStore::default();
+        let first = get(&t, &store, "main", false);
+        assert_eq!(
+            first.as_deref().ok(),
+            Some(&body[..]),
+            "{first:?} after {:?}",
+            t.requests()
+        );
+        let files = store.files.borrow().clone();
+        assert_eq!(files[&format!("/cache/models--org--repo/blobs/{}", sha(body))], body);
+        assert_eq!(files["/cache/models--org--repo/refs/main"], COMMIT.as_bytes());
+        assert_eq!(store.links.borrow()[SNAPSHOT], format!("../../blobs/{}", sha(body)));
+        let before = t.requests().len();
+        assert_eq!(get(&t, &store, "main", false).unwrap(), body);
+        assert_eq!(
+            t.requests()[before..],
+            [format!("HEAD {HUB}/org/repo/resolve/main/tokenizer.json")]
+        );
+    }
+
+    #[test]
+    fn commit_hash_in_cache_and_offline_make_no_request() {
+        let body = b"x";
+        let t = hub_serving(body, &sha(body));
+        let store = FakeStore::default();
+        get(&t, &store, "main", false).unwrap();
+        let before = t.requests().len();
+        assert_eq!(get(&t, &store, COMMIT, false).unwrap(), body);
+        assert_eq!(get(&t, &store, "main", true).unwrap(), body);
+        assert_eq!(t.requests().len(), before);
+    }
+
+    #[test]
+    fn offline_without_cache_names_what_is_missing() {
+        let t = FakeTransport::new();
+        let err = get(&t, &FakeStore::default(), "v1", true).unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotCached);
+        assert!(
+            err.message.contains("tokenizer.json") && err.message.contains("org/repo") && err.message.contains("v1")
+        );
+        assert!(t.requests().is_empty());
+    }
+
+    #[test]
+    fn unreachable_hub_falls_back_to_the_cache_only_when_cached() {
+        let body = b"cached";
+        let store = FakeStore::default();
+        get(&hub_serving(body, &sha(body)), &store, "main", false).unwrap();
+        let down = FakeTransport::new();
+        assert_eq!(get(&down, &store, "main", false).unwrap(), body);
+        assert_eq!(
+            get(&down, &FakeStore::default(), "main", false).unwrap_err().code,
+            ErrorCode::Network
+        );
+    }
+
+    #[test]
+    fn corrupt_downloads_are_refused_and_not_cached() {
+        let t = hub_serving(b"tampered", &sha(b"original"));
+        let store = FakeStore::default();
+        assert_eq!(get(&t, &store, "main", false).unwrap_err().code, ErrorCode::Integrity);
+        assert!(store
+            .files
+            .borrow()
+            .keys()
+            .all(|k| !k.contains("/blobs/") && !k.contains("/snapshots/")));
+    }
+
+    #[test]
+    fn missing_files_are_remembered() {
+        let url = format!("{HUB}/org/repo/resolve/main/tokenizer.json");
+        let t = FakeTransport::new().reply_to(
+            "HEAD",
+            &url,
+            FakeReply::error(404, "EntryNotFound", "Entry not found").with_header("x-repo-commit", COMMIT),
+        );
+        let store = FakeStore::default();
+        assert_eq!(
+            get(&t, &store, "main", false).unwrap_err().code,
+            ErrorCode::EntryNotFound
+        );
+        assert!(store
+            .files
+            .borrow()
+            .contains_key(&format!("/cache/models--org--repo/.no_exist/{COMMIT}/tokenizer.json")));
+        assert_eq!(
+            get(&FakeTransport::new(), &store, "main", true).unwrap_err().code,
+            ErrorCode::EntryNotFound
+        );
+    }
+}

@@ -1,5 +1,5 @@
-// Who is calling: the emulator's accounts and their tokens.
-// Raw tokens are never logged; logs keep only the classification.
+// Who is calling: the emulator's accounts and their tokens, and who may see
+// which repo. Raw tokens are never logged; logs keep only the classification.
 
 export const TOKENS = {
   /** alice: accepted the gated repo's terms, member of the private repo's org. */
@@ -9,17 +9,33 @@ export const TOKENS = {
 };
 
 const USERS = {
-  [TOKENS.accepted]: { name: 'alice', access: true },
-  [TOKENS.noaccess]: { name: 'bob', access: false },
+  [TOKENS.accepted]: { name: 'alice', access: true, orgs: ['hubguard-test'] },
+  [TOKENS.noaccess]: { name: 'bob', access: false, orgs: [] },
 };
 
+/** The Hub's exact message; huggingface_hub compares against it. */
 export const INVALID_CREDENTIALS = 'Invalid credentials in Authorization header';
 
-/** 'none' | 'accepted' | 'noaccess' | 'invalid', plus the user if any. */
+/**
+ * Authorization header → { kind: 'none' | 'accepted' | 'noaccess' | 'invalid', user? }.
+ * Any header that is not `Bearer <known token>` is invalid, as on the Hub.
+ */
 export function identify(authorization) {
   if (authorization === undefined) return { kind: 'none' };
   const match = /^Bearer (\S+)$/.exec(authorization);
-  const user = match && USERS[match[1]];
+  const user = match && Object.hasOwn(USERS, match[1]) ? USERS[match[1]] : undefined;
   if (!user) return { kind: 'invalid' };
   return { kind: user.access ? 'accepted' : 'noaccess', user };
+}
+
+/**
+ * What `who` may do with `repo`: 'files' (read everything), 'metadata'
+ * (a gated repo's API info is public, its files are not), or 'none' (the
+ * repo must look as if it did not exist). A missing repo is 'none'.
+ */
+export function accessTo(who, repo) {
+  if (!repo) return 'none';
+  if (repo.visibility === 'private') return who.kind === 'accepted' ? 'files' : 'none';
+  if (repo.visibility === 'gated') return who.kind === 'accepted' ? 'files' : 'metadata';
+  return 'files';
 }

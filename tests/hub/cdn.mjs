@@ -1,15 +1,27 @@
 // The file storage the Hub redirects LFS downloads to, on another origin.
-// Like signed-URL storage (S3, CloudFront), it answers 400 to any request
-// that carries Authorization, and checks the URL's signature.
+// Like signed-URL storage (S3, CloudFront): the URL's query carries the
+// credentials (a signature and an expiry), and any request that also
+// carries an Authorization header is refused with 400 — so a client that
+// forwards the Hub token past the redirect fails loudly here.
 
 import http from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import { sendContent } from './send.mjs';
 
+const URL_LIFETIME_S = 3600;
+const BLOB_PATH = /^\/repos\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
+
+function xmlError(res, status, code, message) {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
 export class Cdn {
   constructor(faults) {
     this.faults = faults;
     this.blobs = new Map(); // sha256 → Content
+    /** Every request: {method, path, hadAuthorization, headers: {range}, state: 'open'|'completed'|'aborted'}. */
     this.log = [];
     this.secret = randomBytes(16);
     this.server = http.createServer((req, res) => this.handle(req, res).catch(() => res.destroy()));
@@ -20,18 +32,20 @@ export class Cdn {
     this.url = `http://${host}:${this.server.address().port}`;
   }
 
-  sign(sha) {
-    return createHmac('sha256', this.secret).update(sha).digest('hex');
+  sign(sha, expires, disposition) {
+    return createHmac('sha256', this.secret).update(`${sha}\n${expires}\n${disposition}`).digest('hex');
   }
 
   /** A pre-signed URL for `content`, as the Hub puts in Location. */
   signedUrl(content, filename) {
     this.blobs.set(content.etag, content);
     const sha = content.etag;
+    const expires = String(Math.floor(Date.now() / 1000) + URL_LIFETIME_S);
+    const disposition = `inline; filename*=UTF-8''${encodeURIComponent(filename)}; filename="${filename.replace(/[^\x20-\x7e]|"/g, '_')}";`;
     const query = new URLSearchParams({
-      'response-content-disposition': `attachment; filename="${filename}"`,
-      'X-Amz-Expires': '3600',
-      'X-Amz-Signature': this.sign(sha),
+      'response-content-disposition': disposition,
+      Expires: expires,
+      'X-Amz-Signature': this.sign(sha, expires, disposition),
     });
     return `${this.url}/repos/${sha.slice(0, 2)}/${sha.slice(2, 4)}/${sha}?${query}`;
   }
@@ -43,27 +57,30 @@ export class Cdn {
       path: url.pathname,
       hadAuthorization: req.headers.authorization !== undefined,
       headers: { range: req.headers.range },
-      // 'open' until the answer ends: 'completed', or 'aborted' by the client.
+      // 'open' until the answer ends: 'completed', or 'aborted' (client left or a fault cut it).
       state: 'open',
     };
     this.log.push(entry);
     res.on('close', () => (entry.state = res.writableFinished ? 'completed' : 'aborted'));
     res.setHeader('Access-Control-Allow-Origin', '*');
     if (req.headers.authorization !== undefined) {
-      res.writeHead(400, { 'Content-Type': 'application/xml' });
-      return res.end('<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>');
+      return xmlError(res, 400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
     }
-    const sha = /^\/repos\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(url.pathname)?.[1];
+    const sha = BLOB_PATH.exec(url.pathname)?.[1];
     const content = sha && this.blobs.get(sha);
-    if (!content || url.searchParams.get('X-Amz-Signature') !== this.sign(sha)) {
-      res.writeHead(403, { 'Content-Type': 'application/xml' });
-      return res.end('<Error><Code>AccessDenied</Code></Error>');
+    const expires = url.searchParams.get('Expires') ?? '';
+    const disposition = url.searchParams.get('response-content-disposition') ?? '';
+    if (!content || url.searchParams.get('X-Amz-Signature') !== this.sign(sha, expires, disposition)) {
+      return xmlError(res, 403, 'AccessDenied', 'Access Denied');
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405);
-      return res.end();
-    }
-    const headers = { 'Content-Type': 'application/octet-stream', ETag: `"${sha}"` };
+    if (Number(expires) * 1000 < Date.now()) return xmlError(res, 403, 'AccessDenied', 'Request has expired');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return xmlError(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+    const headers = {
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': disposition,
+      ETag: `"${sha}"`,
+      'Access-Control-Expose-Headers': 'Content-Length, Content-Range, ETag, Accept-Ranges',
+    };
     await sendContent(req, res, content, headers, this.faults, { corrupt: true });
   }
 

@@ -6,6 +6,10 @@ import { gitBlobSha1, sha256 } from './hashes.mjs';
 
 const BLOCK = 64 * 1024;
 
+// sha256 of generated files by `${size}:${seed}`: hashing 100s of MB takes a
+// while, and benchmarks and tests create the same file in several repos.
+const generatedSha256 = new Map();
+
 /** Block k of a generated file: xorshift32 seeded by (seed, k). */
 function generatedBlock(seed, k) {
   const out = Buffer.allocUnsafe(BLOCK);
@@ -22,15 +26,23 @@ function generatedBlock(seed, k) {
 }
 
 export class Content {
-  /** `spec`: a string/Buffer, or { size, generated: true, seed? }. `lfs` forces LFS storage. */
+  /**
+   * `spec`: a string/Buffer, or { size, generated: true, seed? } (always LFS).
+   * `etag` is what the Hub names the file by: the git blob sha1 of a regular
+   * file, the sha256 of an LFS file.
+   */
   constructor(spec, { lfs = false } = {}) {
     if (spec && spec.generated) {
       this.size = spec.size;
       this.seed = spec.seed ?? 7;
       this.lfs = true;
-      const hash = createHash('sha256');
-      for (const chunk of this.chunks(0, this.size - 1)) hash.update(chunk);
-      this.etag = hash.digest('hex');
+      const key = `${this.size}:${this.seed}`;
+      if (!generatedSha256.has(key)) {
+        const hash = createHash('sha256');
+        for (const chunk of this.chunks(0, this.size - 1)) hash.update(chunk);
+        generatedSha256.set(key, hash.digest('hex'));
+      }
+      this.etag = generatedSha256.get(key);
     } else {
       this.bytes = Buffer.isBuffer(spec) ? spec : Buffer.from(String(spec));
       this.size = this.bytes.length;

@@ -1,19 +1,27 @@
 // Sending file bytes: single Range requests, and the test fault switches
 // (drop the connection after N bytes, corrupt a byte, slow down).
 
-/** `bytes=a-b` / `bytes=a-` / `bytes=-n` → {start, end}; null if absent; 'bad' if unsatisfiable. */
+import { sendError } from './errors.mjs';
+
+/**
+ * A single `bytes=a-b` / `bytes=a-` / `bytes=-n` range → {start, end};
+ * null when absent or not a single byte range (ignored, as RFC 9110 allows
+ * and S3 does for multiple ranges); 'bad' when unsatisfiable (→ 416).
+ */
 export function parseRange(header, size) {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'bad';
+  if (!m || (m[1] === '' && m[2] === '')) return null;
   let start;
   let end;
   if (m[1] === '') {
     start = Math.max(0, size - Number(m[2]));
     end = size - 1;
+    if (Number(m[2]) === 0) return 'bad';
   } else {
     start = Number(m[1]);
     end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== '' && Number(m[2]) < start) return null; // invalid, not unsatisfiable
   }
   if (start >= size || start > end) return 'bad';
   return { start, end };
@@ -28,8 +36,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function sendContent(req, res, content, headers, faults, { corrupt = false } = {}) {
   const range = parseRange(req.headers.range, content.size);
   if (range === 'bad') {
-    res.writeHead(416, { 'Content-Range': `bytes */${content.size}` });
-    return res.end();
+    return sendError(res, 416, null, 'Requested Range Not Satisfiable', { 'Content-Range': `bytes */${content.size}` });
   }
   const { start, end } = range ?? { start: 0, end: content.size - 1 };
   const out = { ...headers, 'Accept-Ranges': 'bytes', 'Content-Length': String(Math.max(0, end - start + 1)) };

@@ -1,187 +1,132 @@
-// A local Hugging Face Hub for tests and the demo: resolve routes with the
-// real Hub's headers, gated and private repos, LFS files redirected to a CDN
-// on another origin, error headers, /api/whoami-v2 and /api/models.
+// A local Hugging Face Hub for tests, benchmarks and the demo: the resolve
+// route with the real Hub's headers, gated and private repos, LFS files
+// redirected to a signed-URL CDN on another origin, the Hub's error headers,
+// /api/whoami-v2 and /api/{models,datasets}. Node built-ins only.
+// tests/python checks it against the real huggingface_hub client.
 //
 //   node tests/hub/server.mjs [--port N] [--fixtures DIR]
-// prints one JSON line {"hub", "cdn", "tokens"} and serves until SIGTERM.
+// prints one JSON line {"hub", "cdn", "tokens"} and serves until SIGTERM/SIGINT.
 
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { repoInfo, REPO_INFO_ROUTE, whoami } from './api.mjs';
+import { identify, INVALID_CREDENTIALS, TOKENS } from './auth.mjs';
 import { Cdn } from './cdn.mjs';
-import { identify, TOKENS, INVALID_CREDENTIALS } from './auth.mjs';
-import { sendError, deny } from './errors.mjs';
+import { DEBUG_PREFIX, handleDebug } from './debug.mjs';
+import { sendError } from './errors.mjs';
 import { RepoStore } from './repos.mjs';
-import { sendContent } from './send.mjs';
-import { buildLlama2, defaultFixtureDir } from '../fixtures/llama2.mjs';
+import { resolveFile, RESOLVE_ROUTE } from './resolve.mjs';
+import { loadFixture, REPOS, seedRepos } from './seed.mjs';
 
-export { TOKENS };
+export { TOKENS, REPOS };
 
-/** The three Llama-2 repos, one per visibility, and a small dataset. */
-function seedRepos(store, fixturesDir) {
-  const read = (name) => readFileSync(path.join(fixturesDir, name));
-  const config = JSON.parse(read('tokenizer_config.json'));
-  const files = () => ({
-    'tokenizer.json': read('tokenizer.json'),
-    'tokenizer_config.json': read('tokenizer_config.json'),
-    'config.json': read('config.json'),
+const EXPOSED_HEADERS = [
+  'X-Repo-Commit', 'X-Error-Code', 'X-Error-Message', 'X-Linked-Etag', 'X-Linked-Size',
+  'ETag', 'Content-Range', 'Accept-Ranges', 'Content-Length', 'Retry-After',
+].join(', ');
+
+/** 429 as the Hub sends it: Retry-After plus the IETF RateLimit headers huggingface_hub parses. */
+function rateLimited(res, pathname, { retryAfter = 1 }) {
+  const resource = pathname.startsWith('/api/') ? 'api' : RESOLVE_ROUTE.test(pathname) ? 'resolvers' : 'pages';
+  sendError(res, 429, null, `You have been rate-limited; you can retry this action in about ${retryAfter} seconds.`, {
+    'Retry-After': String(retryAfter),
+    RateLimit: `"${resource}";r=0;t=${retryAfter}`,
+    'RateLimit-Policy': `"fixed window";"${resource}";q=1000;w=300`,
   });
-  for (const [id, visibility] of [
-    ['meta-llama/Llama-2-7b-hf', 'gated'],
-    ['hubguard-test/private-llama', 'private'],
-    ['hubguard-test/public-llama', 'public'],
-  ]) {
-    // v1.0 is an older commit whose tokenizer_config.json differs.
-    const repo = store.add({ id, visibility, files: { ...files(), 'tokenizer_config.json': JSON.stringify({ ...config, model_max_length: 4096 }, null, 2) } });
-    repo.tag('v1.0', repo.refs.get('main'));
-    repo.commit('main', files());
-  }
-  store.add({ id: 'hubguard-test/public-data', type: 'dataset', files: { 'data/train.csv': 'text,label\nhello,1\n' } });
 }
 
-const HUB_EXPOSED_HEADERS =
-  'X-Repo-Commit, X-Error-Code, X-Error-Message, X-Linked-Etag, X-Linked-Size, ETag, Content-Range, Accept-Ranges, Content-Length';
-const RESOLVE = /^\/(?:(datasets|spaces)\/)?([^/]+\/[^/]+|[^/]+)\/resolve\/([^/]+)\/(.+)$/;
-const MODEL_API = /^\/api\/(models|datasets)\/([^/]+\/[^/]+|[^/]+?)(?:\/revision\/([^/]+))?$/;
-
-export async function startHub({ port = 0, host = '127.0.0.1', fixturesDir = defaultFixtureDir, extraRepos = [] } = {}) {
-  buildLlama2(fixturesDir);
-  const faults = {};
+/**
+ * options: { port = 0, host = '127.0.0.1', fixturesDir = tests/.fixtures/llama2,
+ *            extraRepos = [{ id, type?, visibility?, files }] }
+ * See tests/hub/README.md for the returned object.
+ */
+export async function startHub({ port = 0, host = '127.0.0.1', fixturesDir, extraRepos = [] } = {}) {
   const store = new RepoStore();
-  seedRepos(store, fixturesDir);
+  seedRepos(store, await loadFixture(fixturesDir));
   for (const spec of extraRepos) store.add(spec);
+
+  // One object shared with the CDN: tests flip its fields while requests run.
+  const faults = {};
+  const setFaults = (value) => {
+    for (const key of Object.keys(faults)) delete faults[key];
+    Object.assign(faults, value);
+  };
   const cdn = new Cdn(faults);
   await cdn.listen(host);
   const hubLog = [];
-  let url;
-
-  /** Visibility check; false if an error answer was sent. */
-  function canSee(res, who, repo) {
-    if (!repo || (repo.visibility === 'private' && who.kind !== 'accepted')) {
-      deny.notFound(res, who);
-      return false;
-    }
-    if (repo.visibility === 'gated' && who.kind !== 'accepted') {
-      deny.gated(res, who, repo);
-      return false;
-    }
-    return true;
-  }
-
-  async function resolveFile(req, res, who, [, prefix, id, rawRevision, rawPath]) {
-    const type = prefix ? prefix.slice(0, -1) : 'model';
-    const repo = store.get(type, id);
-    if (!canSee(res, who, repo)) return;
-    const revision = decodeURIComponent(rawRevision);
-    const filePath = rawPath.split('/').map(decodeURIComponent).join('/');
-    const sha = repo.resolve(revision);
-    if (!sha) return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
-    const content = repo.file(sha, filePath);
-    if (!content) return sendError(res, 404, 'EntryNotFound', 'Entry not found', { 'X-Repo-Commit': sha });
-    const common = { 'X-Repo-Commit': sha, ETag: `"${content.etag}"` };
-    if (content.lfs) {
-      const body = 'Found. Redirecting';
-      res.writeHead(302, {
-        ...common,
-        Location: cdn.signedUrl(content, path.posix.basename(filePath)),
-        'X-Linked-Etag': `"${content.etag}"`,
-        'X-Linked-Size': String(content.size),
-        'Content-Type': 'text/plain; charset=utf-8',
-        'Content-Length': String(body.length),
-      });
-      return res.end(req.method === 'HEAD' ? undefined : body);
-    }
-    const type_ = filePath.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-    await sendContent(req, res, content, { ...common, 'Content-Type': type_ }, faults);
-  }
-
-  function modelInfo(res, who, [, kind, id, rawRevision]) {
-    const repo = store.get(kind === 'models' ? 'model' : 'dataset', id);
-    if (!canSee(res, who, repo)) return;
-    const revision = rawRevision ? decodeURIComponent(rawRevision) : 'main';
-    const sha = repo.resolve(revision);
-    if (!sha) return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({
-      _id: sha.slice(0, 24), id: repo.id, modelId: repo.id, sha, author: repo.id.split('/')[0],
-      private: repo.visibility === 'private', gated: repo.visibility === 'gated' ? 'manual' : false,
-      disabled: false, downloads: 0, likes: 0, tags: [], library_name: 'transformers',
-      lastModified: '2026-01-01T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z',
-      siblings: repo.paths(sha).map((rfilename) => ({ rfilename })),
-    }));
-  }
 
   async function handle(req, res) {
-    const { pathname } = new URL(req.url, 'http://hub.invalid');
+    const url = new URL(req.url, 'http://hub.invalid');
+    const { pathname } = url;
     // Like huggingface.co: any page may read public answers and error codes.
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', HUB_EXPOSED_HEADERS);
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    if (pathname.startsWith(DEBUG_PREFIX)) return handleDebug(req, res, pathname, { cdnLog: cdn.log, hubLog, faults, setFaults });
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, HEAD', 'Access-Control-Allow-Headers': 'Range, Authorization, If-None-Match' });
       return res.end();
     }
+
     const who = identify(req.headers.authorization);
     hubLog.push({ method: req.method, path: pathname, authorization: who.kind });
-
-    // Test-only view of the CDN's log, for clients in other processes.
-    if (pathname === '/__emulator/cdn-log') {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      return res.end(JSON.stringify(cdn.log));
-    }
-    if (faults.rateLimit) {
-      return sendError(res, 429, null, 'You have been rate-limited; you can retry this action later.', {
-        'Retry-After': String(faults.rateLimit.retryAfter ?? 1),
-      });
-    }
+    if (faults.rateLimit) return rateLimited(res, pathname, faults.rateLimit);
+    // An unknown token is refused everywhere, public repos included.
     if (who.kind === 'invalid') return sendError(res, 401, null, INVALID_CREDENTIALS);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' });
-      return res.end();
+      return sendError(res, 405, null, `Method ${req.method} not allowed`, { Allow: 'GET, HEAD' });
     }
-    if (pathname === '/api/whoami-v2') {
-      if (!who.user) return sendError(res, 401, null, INVALID_CREDENTIALS);
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      return res.end(JSON.stringify({
-        type: 'user', id: `id-${who.user.name}`, name: who.user.name, fullname: who.user.name,
-        email: `${who.user.name}@example.invalid`, emailVerified: true, isPro: false, orgs: [],
-        auth: { type: 'access_token', accessToken: { displayName: 'hubguard-test', role: 'read' } },
-      }));
-    }
-    let match = MODEL_API.exec(pathname);
-    if (match) return modelInfo(res, who, match);
-    match = RESOLVE.exec(pathname);
-    if (match) return resolveFile(req, res, who, match);
-    sendError(res, 404, null, 'Sorry, we can\'t find the page you are looking for.');
+
+    const context = { req, res, who, store, cdn, faults, query: url.searchParams };
+    if (pathname === '/api/whoami-v2') return whoami(res, who);
+    let match = REPO_INFO_ROUTE.exec(pathname);
+    if (match) return repoInfo(context, match);
+    match = RESOLVE_ROUTE.exec(pathname);
+    if (match) return resolveFile(context, match);
+    sendError(res, 404, null, "Sorry, we can't find the page you are looking for.");
   }
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error) => {
-      if (!res.headersSent) sendError(res, 500, null, `emulator error: ${error.message}`);
-      else res.destroy();
+      if (res.headersSent) return res.destroy();
+      if (error instanceof URIError) return sendError(res, 400, null, 'Invalid percent-encoding in the URL');
+      sendError(res, 500, null, `emulator error: ${error.message}`);
     });
   });
   await new Promise((resolve) => server.listen(port, host, resolve));
-  url = `http://${host}:${server.address().port}`;
 
+  const repo = (id, type = 'model') => store.must(type, id);
   return {
-    url,
+    url: `http://${host}:${server.address().port}`,
     cdnUrl: cdn.url,
     cdnLog: cdn.log,
     hubLog,
-    faults,
+    /** Mutable: set fields (rateLimit, dropAfterBytes, dropOnce, corruptByte, slowMs), or assign a whole object. */
+    get faults() {
+      return faults;
+    },
+    set faults(value) {
+      setFaults(value ?? {});
+    },
     tokens: TOKENS,
-    /** Add a repo: { id, type?, visibility?, files: { path: string|Buffer|{size, generated} } }. */
-    addRepo: (spec) => store.add(spec),
-    /** Commit `files` onto a branch (default main) of an existing repo; returns the new sha. */
-    commit: (id, files, { type = 'model', branch = 'main' } = {}) => store.get(type, id).commit(branch, files),
+    repos: REPOS,
+    /** Adds a repo ({ id, type?, visibility?, files }); returns its main commit sha. */
+    addRepo: (spec) => store.add(spec).refs.get('main'),
+    /** A new commit setting `files` (null deletes) on `branch` (default main); returns its sha. */
+    commit: (id, files, { type, branch = 'main', parent } = {}) => repo(id, type).commit(branch, files, { parent }),
+    /** Sets one file in a new commit; `lfs` forces the storage kind. Returns the commit sha. */
+    setFile: (id, filePath, bytes, { lfs, type, branch = 'main' } = {}) =>
+      repo(id, type).commit(branch, { [filePath]: bytes === null || lfs === undefined || bytes.generated ? bytes : { content: bytes, lfs } }),
+    /** Points a tag or branch at an existing revision. */
+    tag: (id, name, revision = 'main', { type } = {}) => repo(id, type).tag(name, repo(id, type).resolve(revision)),
     commitOf: (id, revision = 'main', type = 'model') => store.get(type, id)?.resolve(revision),
     setVisibility: (id, visibility, type = 'model') => {
-      store.get(type, id).visibility = visibility;
+      repo(id, type).visibility = visibility;
     },
+    /** The bytes of a file as served (undefined for generated files or missing ones). */
     readFile(id, filePath, revision = 'main', type = 'model') {
-      const repo = store.get(type, id);
-      return repo?.file(repo.resolve(revision), filePath)?.bytes;
+      const r = store.get(type, id);
+      return r?.file(r.resolve(revision), filePath)?.bytes;
     },
     async close() {
       server.closeAllConnections?.();

@@ -1,0 +1,52 @@
+// The emulator's standard repos, built from the Llama-2 fixture files:
+// one per visibility, each with an older tagged commit (v1.0) so that
+// revisions are observable, plus a small public dataset.
+
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildLlama2, defaultFixtureDir } from '../fixtures/llama2.mjs';
+
+export const REPOS = {
+  gated: 'meta-llama/Llama-2-7b-hf',
+  private: 'hubguard-test/private-llama',
+  public: 'hubguard-test/public-llama',
+  dataset: 'hubguard-test/public-data',
+};
+
+/**
+ * Reads the fixture files from `dir`. The default directory is (re)built
+ * whenever its content is stale; a directory the caller names is built only
+ * if it has no tokenizer.json, so a hand-made fixture is served as is.
+ */
+export async function loadFixture(dir = defaultFixtureDir) {
+  if (dir === defaultFixtureDir || !existsSync(path.join(dir, 'tokenizer.json'))) await buildLlama2(dir);
+  const read = (name) => readFile(path.join(dir, name));
+  return {
+    'tokenizer.json': await read('tokenizer.json'),
+    'tokenizer_config.json': await read('tokenizer_config.json'),
+    'config.json': await read('config.json'),
+  };
+}
+
+/** v1.0's tokenizer_config.json: the same file with an older model_max_length. */
+function olderConfig(current) {
+  const config = JSON.parse(current);
+  return `${JSON.stringify({ ...config, model_max_length: 4096 }, null, 2)}\n`;
+}
+
+export function seedRepos(store, files) {
+  for (const [visibility, id] of Object.entries(REPOS).filter(([kind]) => kind !== 'dataset')) {
+    const repo = store.add({ id, visibility, files: { ...files, 'tokenizer_config.json': olderConfig(files['tokenizer_config.json']) } });
+    repo.tag('v1.0', repo.refs.get('main'));
+    repo.commit('main', files);
+  }
+  // An open pull request: a ref with slashes, sent URL-encoded (refs%2Fpr%2F1).
+  store.get('model', REPOS.public).commit('refs/pr/1', { 'README.md': '# public-llama\n\nA pull request.\n' }, { parent: 'main' });
+
+  store.add({
+    id: REPOS.dataset,
+    type: 'dataset',
+    files: { 'README.md': '# public-data\n', 'data/train.csv': 'text,label\nhello,1\nworld,0\n' },
+  });
+}

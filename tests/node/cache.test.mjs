@@ -1,0 +1,141 @@
+// The huggingface_hub cache, shared with Python in both directions, and the
+// offline, revalidation and integrity rules, through the packed package.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { load } from './support/consumer.mjs';
+import { useHub, TOKENS, GATED, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
+import { defaultFixtureDir } from '../fixtures/llama2.mjs';
+
+const local = useHub();
+const newHome = () => mkdtempSync(path.join(tmpdir(), 'hubguard-hfhome-'));
+const repoDir = (home, repo) => path.join(home, 'hub', `models--${repo.replace('/', '--')}`);
+
+async function closedOrigin() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+// Async on purpose: the Hub emulator runs in this process, so a blocking
+// spawnSync would stall it while Python waits for its answers.
+async function python(code, env) {
+  const child = spawn(process.env.PYTHON ?? 'python3', ['-c', code], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const status = await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  assert.equal(status, 0, stderr);
+  return stdout.trim();
+}
+
+test('Python downloads, hubguard loads offline and with the Hub unreachable', async () => {
+  const home = newHome();
+  await python(
+    `from huggingface_hub import hf_hub_download
+for f in ["tokenizer.json", "tokenizer_config.json"]:
+    hf_hub_download("${GATED}", f)`,
+    { HF_HOME: home, HF_ENDPOINT: local.hub.url, HF_TOKEN: TOKENS.accepted },
+  );
+  const down = await closedOrigin();
+  local.hub.hubLog.length = 0;
+  const offline = await load(GATED, { env: { HF_HOME: home, HF_HUB_OFFLINE: '1', HF_ENDPOINT: down } });
+  assert.deepEqual(offline.ids, LLAMA_HELLO, offline.message);
+  const unreachable = await load(GATED, { env: { HF_HOME: home, HF_ENDPOINT: down } });
+  assert.deepEqual(unreachable.ids, LLAMA_HELLO, unreachable.message);
+  assert.equal(local.hub.hubLog.length, 0);
+});
+
+test('hubguard downloads, Python loads it offline', async () => {
+  const home = newHome();
+  const r = await load(GATED, { env: { HF_HOME: home, HF_ENDPOINT: local.hub.url, HF_TOKEN: TOKENS.accepted } });
+  assert.deepEqual(r.ids, LLAMA_HELLO);
+  const found = await python(
+    `from huggingface_hub import hf_hub_download
+print(hf_hub_download("${GATED}", "tokenizer.json"))`,
+    { HF_HOME: home, HF_HUB_OFFLINE: '1' },
+  );
+  assert.deepEqual(readFileSync(found), readFileSync(path.join(defaultFixtureDir, 'tokenizer.json')));
+  assert.ok(lstatSync(found).isSymbolicLink());
+  assert.match(readlinkSync(found), /^\.\.\/\.\.\/blobs\/[0-9a-f]{64}$/);
+  const refs = readFileSync(path.join(repoDir(home, GATED), 'refs/main'), 'utf8');
+  assert.equal(refs, local.hub.commitOf(GATED));
+});
+
+test('a cached branch revalidates with HEADs only; a new commit fetches only what changed', async () => {
+  const home = newHome();
+  const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+  await load(PUBLIC, { env });
+  local.hub.hubLog.length = 0;
+  local.hub.cdnLog.length = 0;
+  assert.deepEqual((await load(PUBLIC, { env })).ids, LLAMA_HELLO);
+  assert.deepEqual([...new Set(local.hub.hubLog.map((l) => l.method))], ['HEAD']);
+  assert.equal(local.hub.cdnLog.length, 0);
+
+  const config = JSON.parse(local.hub.readFile(PUBLIC, 'tokenizer_config.json'));
+  local.hub.commit(PUBLIC, { 'tokenizer_config.json': JSON.stringify({ ...config, model_max_length: 2048 }) });
+  local.hub.hubLog.length = 0;
+  assert.deepEqual((await load(PUBLIC, { env })).ids, LLAMA_HELLO);
+  const gets = local.hub.hubLog.filter((l) => l.method === 'GET').map((l) => path.basename(l.path));
+  assert.deepEqual(gets, ['tokenizer_config.json']);
+  assert.equal(local.hub.cdnLog.length, 0, 'tokenizer.json (same blob) was not downloaded again');
+  const commit = local.hub.commitOf(PUBLIC);
+  assert.equal(readFileSync(path.join(repoDir(home, PUBLIC), 'refs/main'), 'utf8'), commit);
+  assert.ok(existsSync(path.join(repoDir(home, PUBLIC), 'snapshots', commit, 'tokenizer.json')));
+});
+
+test('a cached commit-hash revision makes no request', async () => {
+  const home = newHome();
+  const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+  const sha = local.hub.commitOf(PUBLIC);
+  await load(PUBLIC, { env, options: { revision: sha } });
+  local.hub.hubLog.length = 0;
+  assert.deepEqual((await load(PUBLIC, { env, options: { revision: sha } })).ids, LLAMA_HELLO);
+  assert.equal(local.hub.hubLog.length, 0);
+});
+
+test('offline with nothing cached: NOT_CACHED names the repo, file and revision', async () => {
+  for (const env of [{ HF_HUB_OFFLINE: '1' }, {}]) {
+    const options = env.HF_HUB_OFFLINE ? {} : { local_files_only: true };
+    local.hub.hubLog.length = 0;
+    const r = await load(PUBLIC, { env: { HF_HOME: newHome(), HF_ENDPOINT: local.hub.url, ...env }, options: { ...options, revision: 'v1.0' } });
+    assert.equal(r.code, 'NOT_CACHED');
+    assert.ok(r.message.includes(PUBLIC) && r.message.includes('tokenizer.json') && r.message.includes('v1.0'), r.message);
+    assert.equal(local.hub.hubLog.length, 0);
+  }
+});
+
+test('a corrupted download is refused with INTEGRITY and leaves no blob', async () => {
+  const home = newHome();
+  local.hub.faults.corruptByte = true;
+  try {
+    const r = await load(PUBLIC, { env: { HF_HOME: home, HF_ENDPOINT: local.hub.url } });
+    assert.equal(r.code, 'INTEGRITY', r.message);
+    const blobs = path.join(repoDir(home, PUBLIC), 'blobs');
+    const names = existsSync(blobs) ? readdirSync(blobs) : [];
+    assert.ok(names.every((n) => !/^[0-9a-f]{64}/.test(n)), names.join());
+  } finally {
+    local.hub.faults.corruptByte = false;
+  }
+});
+
+test('a cache that cannot be written is a CACHE_IO error saying what to check', async () => {
+  const blocker = path.join(newHome(), 'not-a-dir');
+  writeFileSync(blocker, 'x');
+  const r = await load(PUBLIC, { env: { HF_ENDPOINT: local.hub.url }, options: { cache_dir: blocker } });
+  assert.equal(r.code, 'CACHE_IO', r.message);
+  assert.match(r.message, /disk space and permissions/);
+});

@@ -4,8 +4,10 @@
 //! a JS `HubError` instance (the class lives in the package's JS entry, which
 //! registers it at load time).
 
+mod context;
 mod errors;
 mod options;
+mod progress;
 mod tokenizer;
 
 // The proxy holds a token, so only the server (Node) build has it.

@@ -91,6 +91,16 @@ impl<'a> Options<'a> {
             .transpose()
     }
 
+    /// An `AbortSignal`, e.g. `signal`.
+    pub fn abort_signal(&self, key: &str) -> Result<Option<web_sys::AbortSignal>, HubError> {
+        self.raw(key)
+            .map(|v| {
+                v.dyn_into::<web_sys::AbortSignal>()
+                    .map_err(|_| wrong_type(self.what, key, "an AbortSignal"))
+            })
+            .transpose()
+    }
+
     /// `token`: a string, or `false` for "send none even if HF_TOKEN is set".
     pub fn token(&self) -> Result<TokenOption, HubError> {
         match self.raw("token") {

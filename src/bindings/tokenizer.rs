@@ -3,11 +3,12 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 
-use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::context::hub_context;
 use super::errors::to_js;
 use super::options::{ids_arg, string_arg, Options};
+use super::progress::report_progress;
 use crate::core::classify::needs_credentials;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
@@ -18,7 +19,7 @@ use crate::hub::credentials::Anonymous;
 use crate::hub::download::HubClient;
 use crate::hub::progress::Progress;
 use crate::hub::tokenizer_files::load_tokenizer;
-use crate::platform::{self, FetchTransport};
+use crate::platform;
 
 const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
 
@@ -36,79 +37,59 @@ pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue) -> Result<Js
 async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Result<LoadedTokenizer, HubError> {
     let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
     let options = Options::new(options, FROM_PRETRAINED)?;
-    let settings = Options::new(env, "env")?;
     let revision = match options.string("revision")? {
         Some(r) => Revision::parse(&r)?,
         None => Revision::main(),
     };
-    let callback = options.function("progress_callback")?;
-    let credentials = platform::configured_credentials(options.token()?)?;
-    // A token put in the shared settings is refused the same way (browser).
-    platform::configured_credentials(settings.token()?)?;
-    let endpoint = Endpoint::choose(
-        settings.string("endpoint")?.as_deref(),
-        platform::env_var("HF_ENDPOINT").as_deref(),
-    )?;
-    let proxy = match settings.string("proxy")? {
-        Some(p) => Some(Endpoint::parse_relative(&p, platform::page_url().as_deref())?),
-        None => None,
-    };
+    let context = hub_context(&options, env)?;
     let report = |file: &str, progress: Progress| {
-        if let Some(callback) = &callback {
+        if let Some(callback) = &context.progress {
             report_progress(callback, repo.as_str(), file, &progress);
         }
     };
-    let offline = options.bool_or("local_files_only", false)?
-        || platform::env_var("HF_HUB_OFFLINE")
-            .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
-    let cache_root = platform::cache_root(options.string("cache_dir")?.as_deref());
-    let transport = FetchTransport::default();
     let load = |endpoint: Endpoint, via_proxy: bool| {
-        let report = &report;
-        let (transport, credentials, repo, revision) = (&transport, &credentials, &repo, &revision);
-        let cache_root = cache_root.clone();
+        let (report, context, repo, revision) = (&report, &context, &repo, &revision);
         async move {
             if via_proxy {
                 // The proxy holds its own token; ours never goes there.
                 let client = HubClient {
-                    transport,
+                    transport: &context.transport,
                     credentials: &Anonymous,
                     endpoint,
                     advice: platform::ADVICE,
                 };
-                load_tokenizer(&client, RepoType::Model, repo, revision, report).await
-            } else {
-                let client = HubClient {
-                    transport,
-                    credentials,
-                    endpoint,
-                    advice: platform::ADVICE,
-                };
-                match cache_root {
-                    // Node: through the huggingface_hub cache, shared with Python.
-                    Some(root) => {
-                        let cached = CachedHub {
-                            client,
-                            store: &platform::Store,
-                            root,
-                            offline,
-                        };
-                        load_tokenizer(&cached, RepoType::Model, repo, revision, report).await
-                    }
-                    None => load_tokenizer(&client, RepoType::Model, repo, revision, report).await,
+                return load_tokenizer(&client, RepoType::Model, repo, revision, report).await;
+            }
+            let client = HubClient {
+                transport: &context.transport,
+                credentials: &context.credentials,
+                endpoint,
+                advice: platform::ADVICE,
+            };
+            match &context.cache_root {
+                // Node: through the huggingface_hub cache, shared with Python.
+                Some(root) => {
+                    let cached = CachedHub {
+                        client,
+                        store: &platform::Store,
+                        root: root.clone(),
+                        offline: context.offline,
+                    };
+                    load_tokenizer(&cached, RepoType::Model, repo, revision, report).await
                 }
+                None => load_tokenizer(&client, RepoType::Model, repo, revision, report).await,
             }
         }
     };
     let sticky = PROXIED_REPOS.with(|r| r.borrow().contains(repo.as_str()));
-    let result = match &proxy {
-        Some(proxy) if sticky || settings.bool_or("proxyAll", false)? => load(proxy.clone(), true).await,
-        _ => match load(endpoint, false).await {
+    let result = match &context.proxy {
+        Some(proxy) if sticky || context.proxy_all => load(proxy.clone(), true).await,
+        _ => match load(context.endpoint.clone(), false).await {
             // Gated or private: repeat through the app's proxy, and send this
             // repo there for the rest of the session.
-            Err(e) if needs_credentials(&e) && proxy.is_some() => {
+            Err(e) if needs_credentials(&e) && context.proxy.is_some() => {
                 PROXIED_REPOS.with(|r| r.borrow_mut().insert(repo.as_str().to_owned()));
-                load(proxy.clone().expect("checked"), true).await
+                load(context.proxy.clone().expect("checked"), true).await
             }
             other => other,
         },
@@ -119,31 +100,6 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
 thread_local! {
     /// Repos the Hub refused anonymously: later loads go straight to the proxy.
     static PROXIED_REPOS: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
-}
-
-/// Events shaped like Transformers.js': `{status, name, file, loaded, total,
-/// progress}`. A throwing callback must not break the download.
-fn report_progress(callback: &Function, repo: &str, file: &str, progress: &Progress) {
-    let event = Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&event, &k.into(), &v);
-    };
-    set("status", progress.status().into());
-    set("name", repo.into());
-    set("file", file.into());
-    if let Progress::Progress { loaded, total } = progress {
-        set("loaded", (*loaded as f64).into());
-        if let Some(total) = total {
-            set("total", (*total as f64).into());
-            let percent = if *total == 0 {
-                100.0
-            } else {
-                *loaded as f64 * 100.0 / *total as f64
-            };
-            set("progress", percent.into());
-        }
-    }
-    let _ = callback.call1(&JsValue::UNDEFINED, &event);
 }
 
 #[wasm_bindgen(js_name = Tokenizer)]

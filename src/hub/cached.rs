@@ -29,16 +29,43 @@ pub struct CachedHub<'a, T, C, S> {
     pub offline: bool,
 }
 
+/// A file in the cache: its snapshot path (what callers open) and the
+/// commit it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CachedFile {
+    pub path: String,
+    pub commit: String,
+}
+
 impl<T: Transport, C: Credentials, S: FileStore> FileSource for CachedHub<'_, T, C, S> {
     async fn get(&self, file: &FileRef, on_progress: &dyn Fn(Progress)) -> Result<Vec<u8>, HubError> {
+        let cached = self.ensure(file, on_progress).await?;
+        match self.store.read(&cached.path).await {
+            Ok(Some(bytes)) => Ok(bytes),
+            Ok(None) => Err(io_error(
+                IoError {
+                    detail: "it vanished after it was cached".into(),
+                },
+                &cached.path,
+                file,
+            )),
+            Err(e) => Err(io_error(e, &cached.path, file)),
+        }
+    }
+}
+
+impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
+    /// Make sure `file` is in the cache, downloading it if needed, and say
+    /// where it is.
+    pub async fn ensure(&self, file: &FileRef, on_progress: &dyn Fn(Progress)) -> Result<CachedFile, HubError> {
         let cache = RepoCache::new(&self.root, file.repo_type, &file.repo);
         if file.revision.is_commit_hash() {
-            if let Some(bytes) = self.cached_at(&cache, file, file.revision.as_str()).await? {
-                return Ok(bytes);
+            if let Some(found) = self.cached_at(&cache, file, file.revision.as_str()).await {
+                return Ok(found);
             }
         }
         if self.offline {
-            return self.from_cache(&cache, file).await;
+            return self.cached_only(&cache, file).await;
         }
         match self.client.metadata(file).await {
             Ok(Metadata::Found(meta)) => self.fetch_into_cache(&cache, file, &meta, on_progress).await,
@@ -51,42 +78,36 @@ impl<T: Transport, C: Credentials, S: FileStore> FileSource for CachedHub<'_, T,
                 Err(error)
             }
             // No network: the cached snapshot is good enough.
-            Err(e) if e.code == ErrorCode::Network => match self.from_cache(&cache, file).await {
-                Ok(bytes) => Ok(bytes),
+            Err(e) if e.code == ErrorCode::Network => match self.cached_only(&cache, file).await {
+                Ok(found) => Ok(found),
                 Err(miss) if miss.code == ErrorCode::NotCached => Err(e),
                 Err(other) => Err(other),
             },
             Err(e) => Err(e),
         }
     }
-}
 
-impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
     async fn fetch_into_cache(
         &self,
         cache: &RepoCache,
         file: &FileRef,
         meta: &FileMetadata,
         on_progress: &dyn Fn(Progress),
-    ) -> Result<Vec<u8>, HubError> {
+    ) -> Result<CachedFile, HubError> {
         let blob = cache.blob(&meta.etag);
-        let bytes = match self.store.read(&blob).await.map_err(|e| io_error(e, &blob, file))? {
-            Some(bytes) => bytes,
-            None => {
-                // Pinned to the commit the HEAD saw, so blob and snapshot agree.
-                let pinned = FileRef {
-                    revision: Revision::parse(&meta.commit)?,
-                    ..file.clone()
-                };
-                let bytes = self.client.fetch_bytes(&pinned, on_progress).await?;
-                verify(&bytes, meta, file)?;
-                self.store
-                    .write_atomic(&blob, &bytes)
-                    .await
-                    .map_err(|e| io_error(e, &blob, file))?;
-                bytes
-            }
-        };
+        if !self.store.exists(&blob).await {
+            // Pinned to the commit the HEAD saw, so blob and snapshot agree.
+            let pinned = FileRef {
+                revision: Revision::parse(&meta.commit)?,
+                ..file.clone()
+            };
+            let bytes = self.client.fetch_bytes(&pinned, on_progress).await?;
+            verify(&bytes, meta, file)?;
+            self.store
+                .write_atomic(&blob, &bytes)
+                .await
+                .map_err(|e| io_error(e, &blob, file))?;
+        }
         let link = cache.snapshot_file(&meta.commit, &file.path);
         if !self.store.exists(&link).await {
             let target = RepoCache::blob_link(&file.path, &meta.etag);
@@ -96,7 +117,10 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
                 .map_err(|e| io_error(e, &link, file))?;
         }
         self.write_ref(cache, &file.revision, &meta.commit).await?;
-        Ok(bytes)
+        Ok(CachedFile {
+            path: link,
+            commit: meta.commit.clone(),
+        })
     }
 
     async fn write_ref(&self, cache: &RepoCache, revision: &Revision, commit: &str) -> Result<(), HubError> {
@@ -123,7 +147,7 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
 
     /// The snapshot file for `revision` (a branch or tag via `refs/`), from
     /// the cache alone.
-    async fn from_cache(&self, cache: &RepoCache, file: &FileRef) -> Result<Vec<u8>, HubError> {
+    async fn cached_only(&self, cache: &RepoCache, file: &FileRef) -> Result<CachedFile, HubError> {
         let commit = if file.revision.is_commit_hash() {
             Some(file.revision.as_str().to_owned())
         } else {
@@ -131,8 +155,8 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
             text.and_then(|t| parse_commit(&String::from_utf8_lossy(&t)))
         };
         if let Some(commit) = &commit {
-            if let Some(bytes) = self.cached_at(cache, file, commit).await? {
-                return Ok(bytes);
+            if let Some(found) = self.cached_at(cache, file, commit).await {
+                return Ok(found);
             }
             if self.store.exists(&cache.no_exist(commit, &file.path)).await {
                 return Err(HubError::new(
@@ -164,9 +188,12 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
         .about(file.repo.as_str(), Some(file.path.as_str())))
     }
 
-    async fn cached_at(&self, cache: &RepoCache, file: &FileRef, commit: &str) -> Result<Option<Vec<u8>>, HubError> {
+    async fn cached_at(&self, cache: &RepoCache, file: &FileRef, commit: &str) -> Option<CachedFile> {
         let path = cache.snapshot_file(commit, &file.path);
-        self.store.read(&path).await.map_err(|e| io_error(e, &path, file))
+        self.store.exists(&path).await.then(|| CachedFile {
+            path,
+            commit: commit.to_owned(),
+        })
     }
 }
 

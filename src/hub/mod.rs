@@ -4,11 +4,13 @@
 //! [`transport::Transport`] and a [`credentials::Credentials`]; this module
 //! applies the token rule, follows redirects and classifies errors.
 
+pub mod api;
 pub mod cached;
 pub mod credentials;
 pub mod download;
 pub mod metadata;
 pub mod progress;
+pub mod snapshot;
 pub mod source;
 pub mod store;
 pub mod tokenizer_files;

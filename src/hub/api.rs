@@ -1,0 +1,538 @@
+//! The Hub's JSON API (`/api/{models,datasets,spaces}/…`, `/api/whoami-v2`)
+//! and the existence check, with the same token rule as file downloads:
+//! redirects are followed by hand and the token goes to the Hub's exact
+//! origin only, read again for every hop.
+
+use url::Url;
+
+use super::credentials::Credentials;
+use super::download::{FileRef, Followed, HubClient};
+use super::transport::{Body, HttpRequest, Method, Transport, TransportError, TransportErrorKind};
+use crate::core::cache::parse_commit;
+use crate::core::classify::{classify, HubReply, RequestContext};
+use crate::core::endpoint::origin_of;
+use crate::core::error::{ErrorCode, HubError};
+use crate::core::redact::scrub;
+use crate::core::redirect::{is_redirect, next_hop};
+use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
+
+/// A repo's info can list many thousand files; anything beyond this is not
+/// a Hub answer, and reading it whole would only exhaust memory.
+const MAX_API_BODY: usize = 64 << 20;
+
+/// What `/api/{type}s/{repo}/revision/{rev}` says a snapshot is made of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepoListing {
+    pub commit: String,
+    pub files: Vec<RepoPath>,
+}
+
+/// `models`, `datasets`, `spaces`: the API route's collection name.
+fn collection(repo_type: RepoType) -> &'static str {
+    match repo_type {
+        RepoType::Model => "models",
+        RepoType::Dataset => "datasets",
+        RepoType::Space => "spaces",
+    }
+}
+
+/// A revision as one path segment: `refs/pr/1` → `refs%2Fpr%2F1`, as the
+/// Hub expects on its API routes.
+fn encode_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
+    /// `/api/{type}s/{repo}` or `…/revision/{rev}`: the repo's info as the
+    /// Hub's JSON text (a gated repo's info is public; a private one's needs
+    /// a token with access).
+    pub async fn repo_info_text(
+        &self,
+        repo_type: RepoType,
+        repo: &RepoId,
+        revision: Option<&Revision>,
+    ) -> Result<String, HubError> {
+        let route = match revision {
+            Some(rev) => format!(
+                "{}/{repo}/revision/{}",
+                collection(repo_type),
+                encode_segment(rev.as_str())
+            ),
+            None => format!("{}/{repo}", collection(repo_type)),
+        };
+        let shown_revision = revision.map_or("main", Revision::as_str);
+        let url = self.endpoint.api_url(&route);
+        let what = format!("the info of {repo}");
+        self.api_get(url, &what, |followed, status| {
+            self.repo_error(followed, status, repo, shown_revision)
+        })
+        .await
+        .map_err(|e| e.about(repo.as_str(), None))
+    }
+
+    /// The commit a revision points to and the files in it.
+    pub async fn repo_listing(
+        &self,
+        repo_type: RepoType,
+        repo: &RepoId,
+        revision: &Revision,
+    ) -> Result<RepoListing, HubError> {
+        let text = self.repo_info_text(repo_type, repo, Some(revision)).await?;
+        parse_listing(&text).map_err(|why| {
+            HubError::new(
+                ErrorCode::HttpError,
+                format!("The Hub's file list for {repo} at revision {revision} could not be read: {why}."),
+            )
+            .about(repo.as_str(), None)
+        })
+    }
+
+    /// `/api/whoami-v2` with the configured token, as JSON text.
+    pub async fn whoami_text(&self) -> Result<String, HubError> {
+        if self.credentials.current()?.is_none() {
+            return Err(HubError::new(
+                ErrorCode::InvalidToken,
+                "Not logged in: there is no token in the `token` option, HF_TOKEN or the token file. \
+                 Run `npx hubguard login` or set HF_TOKEN.",
+            ));
+        }
+        let url = self.endpoint.api_url("whoami-v2");
+        self.api_get(url, "who you are", |followed, status| {
+            self.whoami_error(followed, status)
+        })
+        .await
+    }
+
+    /// Whether `file` exists at its revision: one HEAD on the resolve URL.
+    /// A missing file is `false`; a gated, private or missing repo or
+    /// revision is an error, as in huggingface_hub.
+    pub async fn file_exists(&self, file: &FileRef) -> Result<bool, HubError> {
+        let mut url = self
+            .endpoint
+            .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
+        let mut hops = 0;
+        loop {
+            let followed = self
+                .send_api(Method::Head, &url)
+                .await
+                .map_err(|e| self.api_network_error(e, &url, &format!("{} of {}", file.path, file.repo)))?;
+            let status = followed.response.status;
+            if (200..300).contains(&status) {
+                return Ok(true);
+            }
+            if is_redirect(status) {
+                let next = next_hop(&url, followed.response.header("location"), hops)
+                    .map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
+                // LFS: the Hub's redirect to its storage host already says
+                // the file exists; the signed URL need not be touched.
+                if !self.endpoint.is_hub_origin(&next) {
+                    return Ok(true);
+                }
+                url = next;
+                hops += 1;
+                continue;
+            }
+            let error = self.error_for(&followed, file);
+            return match error.code {
+                ErrorCode::EntryNotFound => Ok(false),
+                _ => Err(error),
+            };
+        }
+    }
+
+    /// One request, the token only if `url` is the Hub's origin.
+    async fn send_api(&self, method: Method, url: &Url) -> Result<Followed<T::Body>, TransportError> {
+        let bearer = if self.endpoint.is_hub_origin(url) {
+            self.credentials.current().map_err(|_| TransportError {
+                kind: TransportErrorKind::Connect,
+                detail: "the token could not be read".into(),
+            })?
+        } else {
+            None
+        };
+        let request = HttpRequest {
+            method,
+            url: url.clone(),
+            bearer,
+            headers: vec![("accept".into(), "application/json".into())],
+        };
+        let response = self.transport.send(&request).await?;
+        Ok(Followed {
+            response,
+            url: url.clone(),
+            sent: request.bearer,
+        })
+    }
+
+    /// GET an API route, following redirects, and read a 2xx body.
+    /// `on_error` turns any other final answer into the right error.
+    async fn api_get(
+        &self,
+        start: Url,
+        what: &str,
+        on_error: impl Fn(&Followed<T::Body>, u16) -> HubError,
+    ) -> Result<String, HubError> {
+        // A token that cannot be read (e.g. not a valid header value) is
+        // its own typed error, before any request.
+        self.credentials.current()?;
+        let mut url = start;
+        let mut hops = 0;
+        let followed = loop {
+            let followed = self
+                .send_api(Method::Get, &url)
+                .await
+                .map_err(|e| self.api_network_error(e, &url, what))?;
+            if !is_redirect(followed.response.status) {
+                break followed;
+            }
+            url = next_hop(&url, followed.response.header("location"), hops)?;
+            hops += 1;
+        };
+        let status = followed.response.status;
+        if !(200..300).contains(&status) {
+            return Err(on_error(&followed, status));
+        }
+        let Followed { response, url, .. } = followed;
+        let mut body = response.body;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body
+            .next_chunk()
+            .await
+            .map_err(|e| self.api_network_error(e, &url, what))?
+        {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > MAX_API_BODY {
+                return Err(HubError::new(
+                    ErrorCode::HttpError,
+                    format!("{} sent more than {MAX_API_BODY} bytes for {what}.", origin_of(&url)),
+                ));
+            }
+        }
+        String::from_utf8(bytes).map_err(|_| {
+            HubError::new(
+                ErrorCode::HttpError,
+                format!("{} answered {what} with text that is not UTF-8.", origin_of(&url)),
+            )
+        })
+    }
+
+    /// A non-2xx answer about a repo, classified like a file's (the Hub
+    /// sends the same X-Error-Code values on its API routes).
+    fn repo_error(&self, followed: &Followed<T::Body>, status: u16, repo: &RepoId, revision: &str) -> HubError {
+        if !self.endpoint.is_hub_origin(&followed.url) {
+            return foreign_error(&followed.url, status);
+        }
+        let response = &followed.response;
+        // A bare 404 on a repo route means the repo, not a file.
+        let code = response
+            .header("x-error-code")
+            .or((status == 404).then_some("RepoNotFound"));
+        let reply = HubReply {
+            status,
+            error_code: code,
+            error_message: response.header("x-error-message"),
+            retry_after: response.header("retry-after"),
+        };
+        classify(
+            &reply,
+            &RequestContext {
+                repo_id: repo.as_str(),
+                revision,
+                file: None,
+                token: followed.sent.as_ref(),
+                hub_origin: &self.endpoint.origin_text(),
+                advice: self.advice,
+            },
+        )
+    }
+
+    fn whoami_error(&self, followed: &Followed<T::Body>, status: u16) -> HubError {
+        if !self.endpoint.is_hub_origin(&followed.url) {
+            return foreign_error(&followed.url, status);
+        }
+        let sent = followed.sent.as_ref();
+        match status {
+            401 => HubError::new(
+                ErrorCode::InvalidToken,
+                format!(
+                    "The Hub rejected the token from {} as invalid or revoked. Create a new token at \
+                     https://huggingface.co/settings/tokens and update that source.",
+                    sent.map_or("the configuration", |t| t.source_description())
+                ),
+            )
+            .with_status(status),
+            429 => {
+                let wait = followed.response.header("retry-after");
+                let mut e = HubError::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "The Hub is rate-limiting requests. Retry {}.",
+                        wait.map_or("in a little while".to_owned(), |s| format!(
+                            "after {} seconds",
+                            s.trim()
+                        ))
+                    ),
+                )
+                .with_status(429);
+                e.retry_after = wait.and_then(|v| v.trim().parse().ok());
+                e
+            }
+            _ => HubError::new(
+                ErrorCode::HttpError,
+                format!(
+                    "The Hub at {} answered HTTP {status} when asked who you are{}.",
+                    self.endpoint.origin_text(),
+                    followed
+                        .response
+                        .header("x-error-message")
+                        .map(|m| format!(" (the Hub said: {})", scrub(m, sent)))
+                        .unwrap_or_default()
+                ),
+            )
+            .with_status(status),
+        }
+    }
+
+    fn api_network_error(&self, error: TransportError, url: &Url, what: &str) -> HubError {
+        let origin = origin_of(url);
+        let detail = scrub(&error.detail, None);
+        let message = match error.kind {
+            TransportErrorKind::Connect => format!(
+                "Could not reach {origin} to read {what} ({detail}). Check the network connection and HF_ENDPOINT."
+            ),
+            _ => format!("The connection to {origin} dropped while reading {what} ({detail}); retry."),
+        };
+        HubError::new(ErrorCode::Network, message)
+    }
+}
+
+/// A redirect took the request off the Hub, and that host said no. Only
+/// its origin is named: the URL may be signed.
+fn foreign_error(url: &Url, status: u16) -> HubError {
+    HubError::new(
+        ErrorCode::HttpError,
+        format!(
+            "{} answered HTTP {status} after a redirect from the Hub.",
+            origin_of(url)
+        ),
+    )
+    .with_status(status)
+}
+
+/// `{ sha, siblings: [{ rfilename }] }` → the commit and validated paths.
+fn parse_listing(text: &str) -> Result<RepoListing, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| "it is not JSON".to_owned())?;
+    let commit = value
+        .get("sha")
+        .and_then(|s| s.as_str())
+        .and_then(parse_commit)
+        .ok_or("it has no commit sha")?;
+    let siblings = value
+        .get("siblings")
+        .and_then(|s| s.as_array())
+        .ok_or("it has no file list (siblings)")?;
+    let files = siblings
+        .iter()
+        .map(|s| {
+            let name = s
+                .get("rfilename")
+                .and_then(|n| n.as_str())
+                .ok_or("a file has no name")?;
+            RepoPath::parse(name).map_err(|e| e.message)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(RepoListing { commit, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::classify::AccessAdvice;
+    use crate::core::endpoint::Endpoint;
+    use crate::hub::fake::{FakeCredentials, FakeReply, FakeTransport};
+
+    const HUB: &str = "https://huggingface.co";
+    const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+    const TOKEN: &str = "hf_secret_token_value_123";
+
+    fn client<'a>(t: &'a FakeTransport, c: &'a FakeCredentials) -> HubClient<'a, FakeTransport, FakeCredentials> {
+        HubClient {
+            transport: t,
+            credentials: c,
+            endpoint: Endpoint::parse(HUB).unwrap(),
+            advice: AccessAdvice::TOKEN,
+        }
+    }
+
+    fn repo() -> RepoId {
+        RepoId::parse("org/repo").unwrap()
+    }
+
+    fn file(path: &str) -> FileRef {
+        FileRef {
+            repo_type: RepoType::Model,
+            repo: repo(),
+            revision: Revision::main(),
+            path: RepoPath::parse(path).unwrap(),
+        }
+    }
+
+    fn listing_json() -> String {
+        format!(
+            r#"{{"id":"org/repo","sha":"{COMMIT}","siblings":[{{"rfilename":"a.json"}},{{"rfilename":"sub/b.bin"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn listing_encodes_the_revision_and_sends_the_token_to_the_hub_only() {
+        let info = format!("{HUB}/api/models/org/repo/revision/refs%2Fpr%2F1");
+        let t = FakeTransport::new()
+            .reply(&info, FakeReply::redirect("https://mirror.example/info"))
+            .reply("https://mirror.example/info", FakeReply::ok(listing_json().as_bytes()));
+        let c = FakeCredentials::new(Some(TOKEN));
+        let listing = pollster::block_on(client(&t, &c).repo_listing(
+            RepoType::Model,
+            &repo(),
+            &Revision::parse("refs/pr/1").unwrap(),
+        ))
+        .unwrap();
+        assert_eq!(listing.commit, COMMIT);
+        assert_eq!(
+            listing.files.iter().map(RepoPath::as_str).collect::<Vec<_>>(),
+            ["a.json", "sub/b.bin"]
+        );
+        assert_eq!(t.seen(), [(info, true), ("https://mirror.example/info".into(), false)]);
+    }
+
+    #[test]
+    fn repo_info_routes_by_type_and_revision() {
+        let c = FakeCredentials::new(None);
+        for (ty, rev, url) in [
+            (RepoType::Model, None, format!("{HUB}/api/models/org/repo")),
+            (
+                RepoType::Dataset,
+                Some("v1.0"),
+                format!("{HUB}/api/datasets/org/repo/revision/v1.0"),
+            ),
+        ] {
+            let t = FakeTransport::new().reply(&url, FakeReply::ok(b"{}"));
+            let rev = rev.map(|r| Revision::parse(r).unwrap());
+            let text = pollster::block_on(client(&t, &c).repo_info_text(ty, &repo(), rev.as_ref())).unwrap();
+            assert_eq!(text, "{}");
+        }
+    }
+
+    #[test]
+    fn repo_errors_are_classified_and_never_show_the_token() {
+        let url = format!("{HUB}/api/models/org/repo");
+        let c = FakeCredentials::new(Some(TOKEN));
+        let cases = [
+            (FakeReply::error(404, "RepoNotFound", "nope"), ErrorCode::RepoNotFound),
+            (FakeReply::status(404), ErrorCode::RepoNotFound),
+            (
+                FakeReply::error(404, "RevisionNotFound", "Invalid rev id"),
+                ErrorCode::RevisionNotFound,
+            ),
+            (
+                FakeReply::error(401, "", &format!("Invalid credentials in Authorization header {TOKEN}")),
+                ErrorCode::InvalidToken,
+            ),
+            (FakeReply::status(503), ErrorCode::HttpError),
+        ];
+        for (reply, code) in cases {
+            let t = FakeTransport::new().reply(&url, reply);
+            let err = pollster::block_on(client(&t, &c).repo_info_text(RepoType::Model, &repo(), None)).unwrap_err();
+            assert_eq!(err.code, code, "{}", err.message);
+            assert_eq!(err.repo_id.as_deref(), Some("org/repo"));
+            assert!(!err.message.contains(TOKEN), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn malformed_listings_are_typed_errors() {
+        let url = format!("{HUB}/api/models/org/repo/revision/main");
+        let c = FakeCredentials::new(None);
+        for body in [
+            "not json",
+            "{}",
+            r#"{"sha":"x","siblings":[]}"#,
+            &format!(r#"{{"sha":"{COMMIT}","siblings":[{{"rfilename":"../etc"}}]}}"#),
+        ] {
+            let t = FakeTransport::new().reply(&url, FakeReply::ok(body.as_bytes()));
+            let err = pollster::block_on(client(&t, &c).repo_listing(RepoType::Model, &repo(), &Revision::main()))
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::HttpError, "{body}");
+        }
+    }
+
+    #[test]
+    fn whoami_needs_a_token_and_reports_a_bad_one_by_source() {
+        let url = format!("{HUB}/api/whoami-v2");
+        let t = FakeTransport::new().reply(&url, FakeReply::ok(br#"{"name":"alice"}"#));
+        let none = FakeCredentials::new(None);
+        let err = pollster::block_on(client(&t, &none).whoami_text()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidToken);
+        assert!(t.requests().is_empty());
+        let c = FakeCredentials::new(Some(TOKEN));
+        assert_eq!(
+            pollster::block_on(client(&t, &c).whoami_text()).unwrap(),
+            r#"{"name":"alice"}"#
+        );
+        assert_eq!(t.seen(), [(url.clone(), true)]);
+
+        let bad = FakeTransport::new().reply(
+            &url,
+            FakeReply::error(401, "", "Invalid credentials in Authorization header"),
+        );
+        let err = pollster::block_on(client(&bad, &c).whoami_text()).unwrap_err();
+        assert_eq!((err.code, err.status), (ErrorCode::InvalidToken, Some(401)));
+        assert!(
+            err.message.contains("HF_TOKEN") && !err.message.contains(TOKEN),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn file_exists_is_one_head_and_false_only_for_a_missing_entry() {
+        let base = format!("{HUB}/org/repo/resolve/main");
+        let t = FakeTransport::new()
+            .reply_to("HEAD", &format!("{base}/small.json"), FakeReply::ok(b""))
+            .reply_to(
+                "HEAD",
+                &format!("{base}/big.bin"),
+                FakeReply::redirect("https://cdn.example/x?X-Amz-Signature=s"),
+            )
+            .reply_to(
+                "HEAD",
+                &format!("{base}/gone.txt"),
+                FakeReply::error(404, "EntryNotFound", "Entry not found"),
+            );
+        let c = FakeCredentials::new(Some(TOKEN));
+        let exists = |p: &str| pollster::block_on(client(&t, &c).file_exists(&file(p)));
+        assert!(exists("small.json").unwrap());
+        assert!(exists("big.bin").unwrap());
+        assert!(!exists("gone.txt").unwrap());
+        // The CDN was never asked, and every request was a HEAD to the Hub.
+        assert!(t
+            .requests()
+            .iter()
+            .all(|r| r.starts_with("HEAD https://huggingface.co/")));
+
+        let gated = FakeTransport::new().reply(&format!("{base}/x"), FakeReply::error(403, "GatedRepo", "restricted"));
+        let err = pollster::block_on(client(&gated, &c).file_exists(&file("x"))).unwrap_err();
+        assert_eq!(err.code, ErrorCode::GatedRepo);
+        let down = FakeTransport::new();
+        let err = pollster::block_on(client(&down, &c).file_exists(&file("x"))).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Network);
+        assert!(err.message.contains(HUB));
+    }
+}

@@ -18,7 +18,11 @@ export type HubErrorCode =
   | 'HTTP_ERROR'
   | 'INVALID_TOKENIZER'
   | 'TOKEN_REFUSED'
-  | 'PROXY_REFUSED';
+  | 'PROXY_REFUSED'
+  | 'NOT_CACHED'
+  | 'INTEGRITY'
+  | 'CACHE_IO'
+  | 'ABORTED';
 
 /** Every error hubguard throws. Messages never contain a token or a signed URL. */
 export declare class HubError extends Error {
@@ -120,3 +124,60 @@ export declare function createHubProxy(options: HubProxyOptions): (request: Requ
 export declare function toNodeHandler(
   handler: (request: Request, context?: ProxyContext) => Promise<Response>,
 ): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>;
+
+// ---- Hub API (Node build only; the browser build does not export these) ----
+
+export type RepoType = 'model' | 'dataset' | 'space';
+
+export interface HubCallOptions {
+  /** "namespace/name". */
+  repo: string;
+  /** Branch, tag or commit hash. Default "main". */
+  revision?: string;
+  /** Default "model". */
+  repoType?: RepoType;
+  /** Default: HF_TOKEN, read at each request, then the token file. `false` sends none. */
+  token?: string | false;
+}
+
+export interface DownloadOptions extends HubCallOptions {
+  /** The cache root (default HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). */
+  cacheDir?: string;
+  progress_callback?: (info: ProgressInfo) => void;
+  /** Cancels the call: it rejects with a HubError whose code is ABORTED. */
+  signal?: AbortSignal;
+  /** Only the cache is read, no request is made (as HF_HUB_OFFLINE=1). */
+  local_files_only?: boolean;
+}
+
+export interface DownloadFileOptions extends DownloadOptions {
+  /** The file's path in the repo, e.g. "tokenizer.json". */
+  path: string;
+}
+
+export interface SnapshotDownloadOptions extends DownloadOptions {
+  /** fnmatch patterns as huggingface_hub's (`*` also matches `/`; "dir/" means "dir/*"). */
+  allowPatterns?: string | string[];
+  ignorePatterns?: string | string[];
+  /** Files downloaded at once. Default 8. */
+  maxWorkers?: number;
+}
+
+/** Node only. Puts one file in the huggingface_hub cache; resolves to its snapshot path. */
+export declare function downloadFile(options: DownloadFileOptions): Promise<string>;
+
+/** Node only. Puts a revision's files (those the patterns select) in the cache; resolves to the snapshot folder. */
+export declare function snapshotDownload(options: SnapshotDownloadOptions): Promise<string>;
+
+/** Node only. One HEAD request: false when the file is not in the repo at that revision. */
+export declare function fileExists(options: HubCallOptions & { path: string }): Promise<boolean>;
+
+/** Node only. The Hub's `/api/models/{repo}` (or `/revision/{rev}`) JSON. */
+export declare function modelInfo(
+  options: HubCallOptions,
+): Promise<{ id: string; sha: string; private?: boolean; gated?: false | 'auto' | 'manual'; siblings?: Array<{ rfilename: string }>; [key: string]: unknown }>;
+
+/** Node only. The Hub's `/api/whoami-v2` JSON for the token (INVALID_TOKEN without a valid one). */
+export declare function whoami(options?: {
+  token?: string;
+}): Promise<{ name: string; type: string; orgs?: Array<{ name: string }>; [key: string]: unknown }>;

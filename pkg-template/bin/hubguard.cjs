@@ -1,74 +1,65 @@
 #!/usr/bin/env node
 'use strict';
-// hubguard command line.
-//   hubguard proxy --allow REPO [--allow REPO ...] [--port 8787] [--host 127.0.0.1]
-//                  [--cors-origin ORIGIN ...] [--base-path /hf] [--endpoint URL]
-//                  [--rate-limit N/SECONDS] [--max-concurrent N]
-// The token comes from HF_TOKEN or the token file, read at each request; it
-// is never printed.
+// hubguard command line. Commands live in ../node/cli/.
+//   hubguard login | logout | whoami | download | proxy
+// Errors print `hubguard: <message>` and exit 1 (2 for wrong usage). No
+// output ever contains a token: HubError messages are scrubbed at the
+// source, and any token this process was handed is masked again here.
 
-const http = require('node:http');
-const { createHubProxy, toNodeHandler, HubError } = require('../node/index.cjs');
+const { UsageError } = require('../node/cli/args.cjs');
 
-const USAGE = `usage: hubguard proxy --allow REPO [--allow REPO ...] [--port 8787] [--host 127.0.0.1]
-                      [--cors-origin ORIGIN ...] [--base-path /hf] [--endpoint URL]
-                      [--rate-limit REQUESTS/SECONDS] [--max-concurrent N]`;
+const COMMANDS = {
+  login: () => require('../node/cli/auth.cjs').login,
+  logout: () => require('../node/cli/auth.cjs').logout,
+  whoami: () => require('../node/cli/auth.cjs').whoami,
+  download: () => require('../node/cli/download.cjs').download,
+  proxy: () => require('../node/cli/proxy.cjs').proxy,
+};
 
-function parse(argv) {
-  const opts = { allow: [], origins: [], port: 8787, host: '127.0.0.1', basePath: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
-      return argv[++i];
-    };
-    switch (flag) {
-      case '--allow': opts.allow.push(value()); break;
-      case '--cors-origin': opts.origins.push(value()); break;
-      case '--port': opts.port = Number(value()); break;
-      case '--host': opts.host = value(); break;
-      case '--base-path': opts.basePath = value(); break;
-      case '--endpoint': opts.endpoint = value(); break;
-      case '--max-concurrent': opts.maxConcurrent = Number(value()); break;
-      case '--rate-limit': {
-        const [requests, perSeconds] = value().split('/').map(Number);
-        opts.rateLimit = { requests, perSeconds };
-        break;
-      }
-      default: throw new Error(`unknown option ${flag}`);
-    }
-  }
-  return opts;
+function usage() {
+  return [
+    'usage: ' + require('../node/cli/auth.cjs').USAGE,
+    '       ' + require('../node/cli/download.cjs').USAGE,
+    '       ' + require('../node/cli/proxy.cjs').USAGE,
+  ].join('\n');
+}
+
+/** Every token this process knows of, to mask in anything it prints. */
+function knownSecrets(extra) {
+  return [process.env.HF_TOKEN, ...extra].filter((s) => typeof s === 'string' && s.trim().length >= 8).map((s) => s.trim());
+}
+
+function mask(text, secrets) {
+  let out = String(text);
+  for (const s of secrets) out = out.split(s).join('<redacted token>');
+  return out;
 }
 
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
-  if (command !== 'proxy') {
-    console.error(USAGE);
-    process.exit(command === undefined || command === '--help' ? 0 : 2);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(usage());
+    return;
   }
-  let opts;
+  const load = COMMANDS[command];
+  if (!load) {
+    console.error(`hubguard: unknown command ${command}\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  const secrets = [];
   try {
-    opts = parse(rest);
+    await load()(rest, secrets);
   } catch (e) {
-    console.error(`hubguard: ${e.message}\n${USAGE}`);
-    process.exit(2);
+    const message = e && typeof e === 'object' && 'message' in e ? e.message : String(e);
+    console.error(`hubguard: ${mask(message, knownSecrets(secrets))}`);
+    if (e instanceof UsageError) {
+      console.error(usage());
+      process.exitCode = 2;
+    } else if (!process.exitCode) {
+      process.exitCode = 1;
+    }
   }
-  let handler;
-  try {
-    handler = createHubProxy(opts);
-  } catch (e) {
-    console.error(`hubguard: ${e instanceof HubError ? e.message : e}`);
-    process.exit(2);
-  }
-  const server = http.createServer(toNodeHandler(handler));
-  server.listen(opts.port, opts.host, () => {
-    const { port } = server.address();
-    console.log(`hubguard proxy listening on http://${opts.host}:${port}${opts.basePath} for ${opts.allow.join(', ')}`);
-  });
-  const stop = () => server.close(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 main();

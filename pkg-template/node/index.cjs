@@ -6,6 +6,7 @@
 const wasm = require('./hubguard_wasm.js');
 const createApi = require('../shared/api.cjs');
 const { toNodeHandler } = require('./node-http.cjs');
+const createHubApi = require('./hub-api.cjs');
 
 /**
  * Settings shared by every load, like Transformers.js' `env`.
@@ -17,6 +18,7 @@ const { AutoTokenizer, PreTrainedTokenizer, HubError, start } = createApi({ wasm
 // Node's wasm module is ready at require time: register HubError now so
 // that even a synchronous first error is a HubError.
 start();
+const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ wasm, env, start });
 
 /**
  * The token proxy for browser apps, as a Fetch-API handler:
@@ -30,4 +32,16 @@ function createHubProxy(options) {
   return (request, context) => proxy.handle(request, context);
 }
 
-module.exports = { AutoTokenizer, PreTrainedTokenizer, HubError, env, createHubProxy, toNodeHandler };
+module.exports = {
+  AutoTokenizer,
+  PreTrainedTokenizer,
+  HubError,
+  env,
+  createHubProxy,
+  toNodeHandler,
+  downloadFile,
+  snapshotDownload,
+  fileExists,
+  modelInfo,
+  whoami,
+};

@@ -13,3 +13,6 @@ mod tokenizer;
 // The proxy holds a token, so only the server (Node) build has it.
 #[cfg(feature = "node")]
 mod proxy;
+// Files on disk and the token: server (Node) build only.
+#[cfg(feature = "node")]
+mod hub_api;

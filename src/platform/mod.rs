@@ -22,6 +22,8 @@ mod node;
 mod node_fs;
 #[cfg(feature = "node")]
 pub use node::{attach_bearer, cache_root, configured_credentials, env_var, page_url, Store, ADVICE, REDIRECT_MODE};
+#[cfg(feature = "node")]
+pub use node::token_file;
 
 #[cfg(feature = "browser")]
 mod browser;

@@ -78,3 +78,9 @@ pub use super::node_fs::NodeStore as Store;
 pub fn cache_root(option: Option<&str>) -> Option<String> {
     crate::core::cache::cache_root(option, &NodeEnvironment)
 }
+
+/// Where `hubguard login` writes the token and every load reads it: the
+/// same rule as huggingface_hub (`$HF_TOKEN_PATH`, `$HF_HOME/token`, ...).
+pub fn token_file() -> Option<String> {
+    crate::core::token::token_file_path(&NodeEnvironment)
+}

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     NotCached,
     Integrity,
     CacheIo,
+    /// The caller's AbortSignal fired.
+    Aborted,
 }
 
 impl ErrorCode {
@@ -57,6 +59,7 @@ impl ErrorCode {
             ErrorCode::NotCached => "NOT_CACHED",
             ErrorCode::Integrity => "INTEGRITY",
             ErrorCode::CacheIo => "CACHE_IO",
+            ErrorCode::Aborted => "ABORTED",
         }
     }
 }

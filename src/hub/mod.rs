@@ -4,9 +4,11 @@
 //! [`transport::Transport`] and a [`credentials::Credentials`]; this module
 //! applies the token rule, follows redirects and classifies errors.
 
+pub mod blob_download;
 pub mod cached;
 pub mod credentials;
 pub mod download;
+pub mod lock;
 pub mod metadata;
 pub mod progress;
 pub mod source;

@@ -6,6 +6,7 @@
 
 pub mod blob_download;
 pub mod cached;
+pub mod commit_cache;
 pub mod credentials;
 pub mod download;
 pub mod lock;

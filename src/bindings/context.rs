@@ -24,6 +24,9 @@ pub struct HubContext<C> {
     /// `local_files_only` or HF_HUB_OFFLINE: no request at all.
     pub offline: bool,
     pub progress: Option<Function>,
+    /// `env.useBrowserCache` (default true, as in Transformers.js): keep
+    /// files in the Cache API where the runtime has one.
+    pub browser_cache: bool,
     pub transport: FetchTransport,
 }
 
@@ -54,6 +57,7 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
         cache_root: platform::cache_root(options.string("cache_dir")?.as_deref()),
         offline,
         progress: options.function("progress_callback")?,
+        browser_cache: settings.bool_or("useBrowserCache", true)?,
         transport: FetchTransport { signal },
     })
 }

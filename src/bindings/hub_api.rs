@@ -213,7 +213,7 @@ fn aborted<C>(context: &HubContext<C>) -> bool {
 }
 
 fn aborted_error() -> HubError {
-    HubError::new(ErrorCode::Aborted, "The download was cancelled by its AbortSignal.")
+    crate::hub::lock::aborted()
 }
 
 fn refuse_if_aborted<C>(context: &HubContext<C>) -> Result<(), HubError> {

@@ -12,13 +12,15 @@ use super::progress::report_progress;
 use crate::core::classify::needs_credentials;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
-use crate::core::repo::{RepoId, RepoType, Revision};
-use crate::core::tokenizer::LoadedTokenizer;
+use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
+use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE};
 use crate::hub::cached::CachedHub;
-use crate::hub::credentials::Anonymous;
+use crate::hub::commit_cache::CommitCache;
+use crate::hub::credentials::{Anonymous, Credentials};
 use crate::hub::download::HubClient;
 use crate::hub::progress::Progress;
 use crate::hub::tokenizer_files::load_tokenizer;
+use crate::hub::transport::Transport;
 use crate::platform;
 
 const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
@@ -58,7 +60,7 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
                     endpoint,
                     advice: platform::ADVICE,
                 };
-                return load_tokenizer(&client, RepoType::Model, repo, revision, report).await;
+                return load_uncached(client, context.browser_cache, repo, revision, report).await;
             }
             let client = HubClient {
                 transport: &context.transport,
@@ -77,7 +79,7 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
                     };
                     load_tokenizer(&cached, RepoType::Model, repo, revision, report).await
                 }
-                None => load_tokenizer(&client, RepoType::Model, repo, revision, report).await,
+                None => load_uncached(client, context.browser_cache, repo, revision, report).await,
             }
         }
     };
@@ -95,6 +97,24 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
         },
     };
     result.map_err(|e| e.about(repo.as_str(), None))
+}
+
+/// Without a filesystem cache: through the Cache API where there is one
+/// (browsers), keyed by commit; tokenizer_config.json's HEAD names it.
+async fn load_uncached<T: Transport, C: Credentials>(
+    client: HubClient<'_, T, C>,
+    use_cache: bool,
+    repo: &RepoId,
+    revision: &Revision,
+    report: &dyn Fn(&str, Progress),
+) -> Result<LoadedTokenizer, HubError> {
+    let cache = if use_cache { platform::web_cache().await } else { None };
+    let Some(cache) = cache else {
+        return load_tokenizer(&client, RepoType::Model, repo, revision, report).await;
+    };
+    let probe = RepoPath::parse(TOKENIZER_CONFIG_FILE)?;
+    let source = CommitCache::open(client, &cache, RepoType::Model, repo, revision, &probe).await?;
+    load_tokenizer(&source, RepoType::Model, repo, revision, report).await
 }
 
 thread_local! {

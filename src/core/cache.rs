@@ -7,7 +7,7 @@
 //!     snapshots/{commit}/{path}         relative symlink to ../../blobs/{etag}
 //!     refs/{revision}                   the commit a branch or tag points to
 //!     .no_exist/{commit}/{path}         the file is known to be missing
-//! {root}/.locks/models--{org}--{name}/{etag}.lock
+//! {root}/.locks/models--{org}--{name}/{etag}.hubguard.lock
 //! ```
 //! Only paths are computed here; the platform does the file I/O.
 
@@ -69,8 +69,10 @@ impl RepoCache {
         format!("{}/.no_exist/{commit}/{path}", self.dir())
     }
 
+    /// hubguard's lock file for one blob's download, beside huggingface_hub's
+    /// `{etag}.lock` (which Python holds with `flock`, which Node lacks).
     pub fn lock(&self, etag: &str) -> String {
-        format!("{}/.locks/{}/{etag}.lock", self.root, self.folder)
+        format!("{}/.locks/{}/{etag}.hubguard.lock", self.root, self.folder)
     }
 
     /// The relative link from `snapshots/{commit}/{path}` to its blob:
@@ -152,7 +154,7 @@ mod tests {
             c.no_exist(sha, &path),
             format!("/c/hub/models--meta-llama--Llama-2-7b-hf/.no_exist/{sha}/sub/dir/f.json")
         );
-        assert_eq!(c.lock("e1"), "/c/hub/.locks/models--meta-llama--Llama-2-7b-hf/e1.lock");
+        assert_eq!(c.lock("e1"), "/c/hub/.locks/models--meta-llama--Llama-2-7b-hf/e1.hubguard.lock");
         let d = RepoCache::new("/c", RepoType::Dataset, &RepoId::parse("o/d").unwrap());
         assert_eq!(d.dir(), "/c/datasets--o--d");
     }

@@ -6,19 +6,20 @@
 //! - Otherwise one HEAD learns the current commit and etag; a blob already
 //!   present is linked, not downloaded again. If the Hub cannot be reached,
 //!   the cached snapshot is used.
-//! - Downloads are checked against their sha256 (LFS) before they are
-//!   written, and written all or nothing.
+//! - Downloads stream to disk, resume, and are checked against their sha256
+//!   (LFS) before they become blobs (see `blob_download`); one process at a
+//!   time downloads a blob (see `lock`).
 
-use sha2::{Digest, Sha256};
-
+use super::blob_download::BlobDownload;
 use super::credentials::Credentials;
 use super::download::{FileRef, HubClient};
+use super::lock::{acquire, Acquired};
 use super::metadata::{FileMetadata, Metadata};
 use super::progress::Progress;
 use super::source::FileSource;
 use super::store::{FileStore, IoError};
 use super::transport::Transport;
-use crate::core::cache::{is_sha256, parse_commit, RepoCache};
+use crate::core::cache::{parse_commit, RepoCache};
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::repo::Revision;
 
@@ -101,12 +102,21 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
                 revision: Revision::parse(&meta.commit)?,
                 ..file.clone()
             };
-            let bytes = self.client.fetch_bytes(&pinned, on_progress).await?;
-            verify(&bytes, meta, file)?;
-            self.store
-                .write_atomic(&blob, &bytes)
-                .await
-                .map_err(|e| io_error(e, &blob, file))?;
+            // One process downloads; the others wait and then find the blob.
+            let lock_path = cache.lock(&meta.etag);
+            if let Acquired::Held(lock) = acquire(self.store, self.client.transport, &lock_path, &blob).await? {
+                let download = BlobDownload {
+                    client: &self.client,
+                    store: self.store,
+                    file: &pinned,
+                    meta,
+                    blob: &blob,
+                    lock: &lock,
+                };
+                let result = download.run(on_progress).await;
+                lock.release().await;
+                result.map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
+            }
         }
         let link = cache.snapshot_file(&meta.commit, &file.path);
         if !self.store.exists(&link).await {
@@ -197,38 +207,7 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
     }
 }
 
-/// LFS blobs are named by their sha256: check before anything is written.
-fn verify(bytes: &[u8], meta: &FileMetadata, file: &FileRef) -> Result<(), HubError> {
-    if let Some(size) = meta.size.filter(|&s| s != bytes.len() as u64) {
-        return Err(integrity(
-            file,
-            &format!("{} bytes arrived, {size} were announced", bytes.len()),
-        ));
-    }
-    if is_sha256(&meta.etag) {
-        let actual = format!("{:x}", Sha256::digest(bytes));
-        if !actual.eq_ignore_ascii_case(&meta.etag) {
-            return Err(integrity(
-                file,
-                &format!("its sha256 is {actual}, the Hub announced {}", meta.etag),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn integrity(file: &FileRef, why: &str) -> HubError {
-    HubError::new(
-        ErrorCode::Integrity,
-        format!(
-            "The download of {} from {} is corrupt ({why}); nothing was cached. Retry.",
-            file.path, file.repo
-        ),
-    )
-    .about(file.repo.as_str(), Some(file.path.as_str()))
-}
-
-fn io_error(error: IoError, path: &str, file: &FileRef) -> HubError {
+pub(super) fn io_error(error: IoError, path: &str, file: &FileRef) -> HubError {
     HubError::new(
         ErrorCode::CacheIo,
         format!(
@@ -242,6 +221,8 @@ fn io_error(error: IoError, path: &str, file: &FileRef) -> HubError {
 
 #[cfg(test)]
 mod tests {
+    use sha2::{Digest, Sha256};
+
     use super::*;
     use crate::core::classify::AccessAdvice;
     use crate::core::endpoint::Endpoint;
@@ -269,6 +250,11 @@ mod tests {
     /// The Hub: HEAD on main answers an LFS 302 with metadata; GET at the
     /// commit redirects to the CDN.
     fn hub_serving(body: &[u8], announced_sha: &str) -> FakeTransport {
+        hub_with_cdn(body, announced_sha, FakeReply::ok(body))
+    }
+
+    /// As `hub_serving`, with the CDN's answer given.
+    fn hub_with_cdn(body: &[u8], announced_sha: &str, cdn: FakeReply) -> FakeTransport {
         let main = format!("{HUB}/org/repo/resolve/main/tokenizer.json");
         let pinned = format!("{HUB}/org/repo/resolve/{COMMIT}/tokenizer.json");
         let head = FakeReply::redirect("https://cdn.example/blob?sig=1")
@@ -278,7 +264,7 @@ mod tests {
         FakeTransport::new()
             .reply_to("HEAD", &main, head)
             .reply(&pinned, FakeReply::redirect("https://cdn.example/blob?sig=1"))
-            .reply("https://cdn.example/blob?sig=1", FakeReply::ok(body))
+            .reply("https://cdn.example/blob?sig=1", cdn)
     }
 
     fn get(transport: &FakeTransport, store: &FakeStore, revision: &str, offline: bool) -> Result<Vec<u8>, HubError> {
@@ -391,5 +377,106 @@ mod tests {
             get(&FakeTransport::new(), &store, "main", true).unwrap_err().code,
             ErrorCode::EntryNotFound
         );
+    }
+
+    const BODY: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+    fn blob_path(body: &[u8]) -> String {
+        format!("/cache/models--org--repo/blobs/{}", sha(body))
+    }
+
+    fn ranges(t: &FakeTransport) -> Vec<Option<String>> {
+        t.request_headers()
+            .into_iter()
+            .zip(t.requests())
+            .filter(|(_, r)| r.starts_with("GET https://cdn"))
+            .map(|(h, _)| h.into_iter().find(|(k, _)| k == "Range").map(|(_, v)| v))
+            .collect()
+    }
+
+    #[test]
+    fn a_dropped_connection_resumes_with_range_after_a_pause() {
+        let t = hub_with_cdn(BODY, &sha(BODY), FakeReply::ranged(BODY).dropping_after(10));
+        let store = FakeStore::default();
+        assert_eq!(get(&t, &store, "main", false).unwrap(), BODY);
+        assert_eq!(ranges(&t), [None, Some("bytes=10-".to_owned())]);
+        assert_eq!(t.pauses(), [250]);
+        let files = store.files.borrow();
+        assert_eq!(files[&blob_path(BODY)], BODY);
+        assert!(files.keys().all(|k| !k.ends_with(".incomplete") && !k.ends_with(".lock")), "{:?}", files.keys());
+    }
+
+    #[test]
+    fn a_server_ignoring_range_restarts_the_file_cleanly() {
+        let t = hub_with_cdn(BODY, &sha(BODY), FakeReply::ok(BODY).dropping_after(10));
+        let store = FakeStore::default();
+        assert_eq!(get(&t, &store, "main", false).unwrap(), BODY);
+        assert_eq!(ranges(&t), [None, Some("bytes=10-".to_owned())]);
+        assert_eq!(store.files.borrow()[&blob_path(BODY)], BODY);
+    }
+
+    #[test]
+    fn a_partial_file_from_an_earlier_run_is_hashed_and_resumed() {
+        let t = hub_with_cdn(BODY, &sha(BODY), FakeReply::ranged(BODY));
+        let store = FakeStore::default();
+        let partial = format!("{}.incomplete", blob_path(BODY));
+        store.files.borrow_mut().insert(partial.clone(), BODY[..20].to_vec());
+        assert_eq!(get(&t, &store, "main", false).unwrap(), BODY);
+        assert_eq!(ranges(&t), [Some("bytes=20-".to_owned())]);
+        assert!(!store.files.borrow().contains_key(&partial));
+    }
+
+    #[test]
+    fn a_corrupt_partial_file_is_caught_and_removed() {
+        let t = hub_with_cdn(BODY, &sha(BODY), FakeReply::ranged(BODY));
+        let store = FakeStore::default();
+        let partial = format!("{}.incomplete", blob_path(BODY));
+        store.files.borrow_mut().insert(partial.clone(), b"XXXXXXXXXX".to_vec());
+        assert_eq!(get(&t, &store, "main", false).unwrap_err().code, ErrorCode::Integrity);
+        let files = store.files.borrow();
+        assert!(!files.contains_key(&partial) && !files.contains_key(&blob_path(BODY)));
+        assert!(!files.contains_key(SNAPSHOT));
+    }
+
+    #[test]
+    fn retries_are_bounded_and_keep_the_partial_for_later() {
+        // Every answer stops short of the announced size.
+        let cdn = FakeReply::ok(&BODY[..8]).with_header("content-length", &BODY.len().to_string());
+        let t = hub_with_cdn(BODY, &sha(BODY), cdn);
+        let store = FakeStore::default();
+        let err = get(&t, &store, "main", false).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Network, "{err:?}");
+        assert_eq!(t.pauses(), [250, 500, 1000, 2000]);
+        assert_eq!(ranges(&t).len(), crate::hub::blob_download::MAX_ATTEMPTS as usize);
+        let files = store.files.borrow();
+        assert!(!files.contains_key(&blob_path(BODY)));
+        assert!(files.keys().all(|k| !k.ends_with(".lock")));
+    }
+
+    #[test]
+    fn a_full_disk_is_a_cache_error_and_leaves_nothing_behind() {
+        let t = hub_with_cdn(BODY, &sha(BODY), FakeReply::ranged(BODY));
+        let store = FakeStore::default();
+        store.capacity.set(Some(12));
+        let err = get(&t, &store, "main", false).unwrap_err();
+        assert_eq!(err.code, ErrorCode::CacheIo);
+        assert!(err.message.contains("ENOSPC"), "{}", err.message);
+        assert!(store
+            .files
+            .borrow()
+            .keys()
+            .all(|k| !k.contains("/blobs/") && !k.ends_with(".lock")));
+    }
+
+    #[test]
+    fn a_download_held_by_another_process_is_waited_for_until_aborted() {
+        let t = hub_serving(BODY, &sha(BODY));
+        let store = FakeStore::default();
+        let lock = RepoCache::new(ROOT, RepoType::Model, &RepoId::parse("org/repo").unwrap()).lock(&sha(BODY));
+        store.files.borrow_mut().insert(lock.clone(), b"held".to_vec());
+        t.aborted.set(true);
+        assert_eq!(get(&t, &store, "main", false).unwrap_err().code, ErrorCode::Aborted);
+        assert!(ranges(&t).is_empty());
+        assert!(store.files.borrow().contains_key(&lock), "another process's lock is left alone");
     }
 }

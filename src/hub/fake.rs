@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::credentials::Credentials;
+use super::store::{FileStore, FileWriter, IoError};
 use super::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 use crate::core::error::HubError;
 use crate::core::token::{resolve_token, tests::FakeEnv, Token, TokenOption};
@@ -13,6 +14,10 @@ pub struct FakeReply {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// Answer `Range: bytes=N-` with a 206, as the CDN does.
+    ranged: bool,
+    /// Break the connection after this many body bytes, once.
+    drop_after: Option<usize>,
 }
 
 impl FakeReply {
@@ -21,6 +26,8 @@ impl FakeReply {
             status: 200,
             headers: vec![("content-length".into(), body.len().to_string())],
             body: body.to_vec(),
+            ranged: false,
+            drop_after: None,
         }
     }
     pub fn status(status: u16) -> Self {
@@ -28,7 +35,21 @@ impl FakeReply {
             status,
             headers: vec![],
             body: vec![],
+            ranged: false,
+            drop_after: None,
         }
+    }
+    /// A file that honours Range requests.
+    pub fn ranged(body: &[u8]) -> Self {
+        FakeReply {
+            ranged: true,
+            ..FakeReply::ok(body)
+        }
+    }
+    /// The first answer's body breaks off after `bytes`; later ones are whole.
+    pub fn dropping_after(mut self, bytes: usize) -> Self {
+        self.drop_after = Some(bytes);
+        self
     }
     pub fn redirect(location: &str) -> Self {
         FakeReply::status(302).with_header("location", location)
@@ -48,23 +69,35 @@ impl FakeReply {
 /// Answers by exact URL; an unknown URL is a refused connection.
 #[derive(Default)]
 pub struct FakeTransport {
-    replies: HashMap<String, FakeReply>,
+    replies: RefCell<HashMap<String, FakeReply>>,
     seen: RefCell<Vec<(String, bool)>>,
     methods: RefCell<Vec<String>>,
+    /// Each request's headers, in order.
+    headers: RefCell<Vec<Vec<(String, String)>>>,
+    pauses: RefCell<Vec<u32>>,
+    pub aborted: std::cell::Cell<bool>,
 }
 
 impl FakeTransport {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn reply(mut self, url: &str, reply: FakeReply) -> Self {
-        self.replies.insert(url.into(), reply);
+    pub fn reply(self, url: &str, reply: FakeReply) -> Self {
+        self.replies.borrow_mut().insert(url.into(), reply);
         self
     }
     /// A reply for one method only (e.g. HEAD), taking precedence.
-    pub fn reply_to(mut self, method: &str, url: &str, reply: FakeReply) -> Self {
-        self.replies.insert(format!("{method} {url}"), reply);
+    pub fn reply_to(self, method: &str, url: &str, reply: FakeReply) -> Self {
+        self.replies.borrow_mut().insert(format!("{method} {url}"), reply);
         self
+    }
+    /// Each request's extra headers (Range, ...).
+    pub fn request_headers(&self) -> Vec<Vec<(String, String)>> {
+        self.headers.borrow().clone()
+    }
+    /// The waits between retries, in milliseconds.
+    pub fn pauses(&self) -> Vec<u32> {
+        self.pauses.borrow().clone()
     }
     /// Each request as "METHOD url".
     pub fn requests(&self) -> Vec<String> {
@@ -76,11 +109,32 @@ impl FakeTransport {
     }
 }
 
-pub struct FakeBody(Option<Vec<u8>>);
+/// Hands the body out in small chunks, breaking off where told.
+pub struct FakeBody {
+    rest: Vec<u8>,
+    drop_after: Option<usize>,
+    sent: usize,
+}
+
+const FAKE_CHUNK: usize = 4;
 
 impl Body for FakeBody {
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
-        Ok(self.0.take().filter(|b| !b.is_empty()))
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        let mut take = self.rest.len().min(FAKE_CHUNK);
+        if let Some(limit) = self.drop_after {
+            if self.sent >= limit {
+                return Err(TransportError {
+                    kind: TransportErrorKind::Dropped,
+                    detail: "ECONNRESET".into(),
+                });
+            }
+            take = take.min(limit - self.sent);
+        }
+        self.sent += take;
+        Ok(Some(self.rest.drain(..take).collect()))
     }
 }
 
@@ -92,20 +146,62 @@ impl Transport for FakeTransport {
             .push((request.url.to_string(), request.bearer.is_some()));
         let keyed = format!("{} {}", request.method.as_str(), request.url);
         self.methods.borrow_mut().push(keyed.clone());
-        let reply = self
-            .replies
-            .get(&keyed)
-            .or_else(|| self.replies.get(request.url.as_str()))
-            .cloned()
-            .ok_or(TransportError {
-                kind: TransportErrorKind::Connect,
-                detail: "ECONNREFUSED".into(),
-            })?;
+        self.headers.borrow_mut().push(request.headers.clone());
+        let mut replies = self.replies.borrow_mut();
+        let key = if replies.contains_key(&keyed) {
+            keyed
+        } else {
+            request.url.to_string()
+        };
+        let refused = TransportError {
+            kind: TransportErrorKind::Connect,
+            detail: "ECONNREFUSED".into(),
+        };
+        let stored = replies.get_mut(&key).ok_or(refused)?;
+        let reply = stored.clone();
+        // A drop happens once: the next attempt gets the whole answer.
+        stored.drop_after = None;
+        let range_start = request
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("range"))
+            .and_then(|(_, v)| v.strip_prefix("bytes=")?.strip_suffix('-')?.parse::<usize>().ok());
+        let (status, mut headers, body) = match range_start {
+            Some(start) if reply.ranged && start < reply.body.len() => {
+                let len = reply.body.len();
+                let headers = vec![
+                    ("content-length".to_owned(), (len - start).to_string()),
+                    ("content-range".to_owned(), format!("bytes {start}-{}/{len}", len - 1)),
+                ];
+                (206, headers, reply.body[start..].to_vec())
+            }
+            Some(_) if reply.ranged => (416, vec![], vec![]),
+            _ => (reply.status, reply.headers.clone(), reply.body.clone()),
+        };
+        if status == 206 {
+            headers.extend(reply.headers.into_iter().filter(|(k, _)| k != "content-length"));
+        }
         Ok(HttpResponse {
-            status: reply.status,
-            headers: reply.headers,
-            body: FakeBody(Some(reply.body)),
+            status,
+            headers,
+            body: FakeBody {
+                rest: body,
+                drop_after: reply.drop_after,
+                sent: 0,
+            },
         })
+    }
+
+    async fn pause(&self, millis: u32) {
+        self.pauses.borrow_mut().push(millis);
+    }
+
+    fn is_aborted(&self) -> bool {
+        self.aborted.get()
+    }
+
+    fn now_millis(&self) -> f64 {
+        0.0
     }
 }
 
@@ -135,20 +231,93 @@ impl Credentials for FakeCredentials {
 pub struct FakeStore {
     pub files: RefCell<HashMap<String, Vec<u8>>>,
     pub links: RefCell<HashMap<String, String>>,
+    /// Writes fail once this many bytes have been written in all (a full disk).
+    pub capacity: std::cell::Cell<Option<usize>>,
+    written: std::cell::Cell<usize>,
 }
 
-impl super::store::FileStore for FakeStore {
-    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, super::store::IoError> {
+pub struct FakeWriter<'a> {
+    store: &'a FakeStore,
+    path: String,
+}
+
+impl FileWriter for FakeWriter<'_> {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), IoError> {
+        let written = self.store.written.get() + bytes.len();
+        if self.store.capacity.get().is_some_and(|cap| written > cap) {
+            return Err(IoError {
+                detail: "ENOSPC: no space left on device".into(),
+            });
+        }
+        self.store.written.set(written);
+        self.store
+            .files
+            .borrow_mut()
+            .entry(self.path.clone())
+            .or_default()
+            .extend_from_slice(bytes);
+        Ok(())
+    }
+    async fn close(self) -> Result<(), IoError> {
+        Ok(())
+    }
+}
+
+impl FileStore for FakeStore {
+    type Writer<'w> = FakeWriter<'w>;
+    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError> {
         Ok(self.files.borrow().get(path).cloned())
+    }
+    async fn read_chunks(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError> {
+        let bytes = self.files.borrow().get(path).cloned().unwrap_or_default();
+        bytes.chunks(FAKE_CHUNK).for_each(sink);
+        Ok(())
     }
     async fn exists(&self, path: &str) -> bool {
         self.files.borrow().contains_key(path)
     }
-    async fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<(), super::store::IoError> {
+    async fn size(&self, path: &str) -> Option<u64> {
+        self.files.borrow().get(path).map(|b| b.len() as u64)
+    }
+    async fn age_millis(&self, _path: &str) -> Option<u64> {
+        Some(0)
+    }
+    async fn touch(&self, _path: &str) {}
+    async fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<(), IoError> {
         self.files.borrow_mut().insert(path.into(), bytes.to_vec());
         Ok(())
     }
-    async fn link(&self, link: &str, target: &str, source: &str) -> Result<(), super::store::IoError> {
+    async fn create_new(&self, path: &str, bytes: &[u8]) -> Result<bool, IoError> {
+        let mut files = self.files.borrow_mut();
+        if files.contains_key(path) {
+            return Ok(false);
+        }
+        files.insert(path.into(), bytes.to_vec());
+        Ok(true)
+    }
+    async fn open_writer(&self, path: &str, append: bool) -> Result<FakeWriter<'_>, IoError> {
+        let mut files = self.files.borrow_mut();
+        let file = files.entry(path.into()).or_default();
+        if !append {
+            file.clear();
+        }
+        Ok(FakeWriter {
+            store: self,
+            path: path.into(),
+        })
+    }
+    async fn rename(&self, from: &str, to: &str) -> Result<(), IoError> {
+        let mut files = self.files.borrow_mut();
+        let bytes = files.remove(from).ok_or(IoError {
+            detail: "ENOENT".into(),
+        })?;
+        files.insert(to.into(), bytes);
+        Ok(())
+    }
+    async fn remove(&self, path: &str) {
+        self.files.borrow_mut().remove(path);
+    }
+    async fn link(&self, link: &str, target: &str, source: &str) -> Result<(), IoError> {
         let bytes = self.files.borrow().get(source).cloned().unwrap_or_default();
         self.files.borrow_mut().insert(link.into(), bytes);
         self.links.borrow_mut().insert(link.into(), target.into());

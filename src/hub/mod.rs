@@ -5,9 +5,12 @@
 //! applies the token rule, follows redirects and classifies errors.
 
 pub mod api;
+pub mod blob_download;
 pub mod cached;
+pub mod commit_cache;
 pub mod credentials;
 pub mod download;
+pub mod lock;
 pub mod metadata;
 pub mod progress;
 pub mod snapshot;

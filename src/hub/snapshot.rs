@@ -192,7 +192,7 @@ mod tests {
     use crate::core::classify::AccessAdvice;
     use crate::core::endpoint::Endpoint;
     use crate::hub::download::HubClient;
-    use crate::hub::fake::{FakeCredentials, FakeReply, FakeStore, FakeTransport};
+    use crate::hub::fake::{FakeCredentials, FakeReply, FakeStore, FakeTransport, FakeWriter};
     use crate::hub::store::IoError;
 
     const HUB: &str = "https://huggingface.co";
@@ -205,15 +205,40 @@ mod tests {
     struct Store(FakeStore);
 
     impl FileStore for Store {
-        async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError> {
-            self.0.read(path).await
-        }
+        type Writer<'w> = FakeWriter<'w>;
         async fn exists(&self, path: &str) -> bool {
             let below = format!("{path}/");
             self.0.exists(path).await || self.0.files.borrow().keys().any(|k| k.starts_with(&below))
         }
+        async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError> {
+            self.0.read(path).await
+        }
+        async fn read_chunks(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError> {
+            self.0.read_chunks(path, sink).await
+        }
+        async fn size(&self, path: &str) -> Option<u64> {
+            self.0.size(path).await
+        }
+        async fn age_millis(&self, path: &str) -> Option<u64> {
+            self.0.age_millis(path).await
+        }
+        async fn touch(&self, path: &str) {
+            self.0.touch(path).await
+        }
         async fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<(), IoError> {
             self.0.write_atomic(path, bytes).await
+        }
+        async fn create_new(&self, path: &str, bytes: &[u8]) -> Result<bool, IoError> {
+            self.0.create_new(path, bytes).await
+        }
+        async fn open_writer(&self, path: &str, append: bool) -> Result<FakeWriter<'_>, IoError> {
+            self.0.open_writer(path, append).await
+        }
+        async fn rename(&self, from: &str, to: &str) -> Result<(), IoError> {
+            self.0.rename(from, to).await
+        }
+        async fn remove(&self, path: &str) {
+            self.0.remove(path).await
         }
         async fn link(&self, link: &str, target: &str, source: &str) -> Result<(), IoError> {
             self.0.link(link, target, source).await

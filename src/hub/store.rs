@@ -6,15 +6,47 @@ pub struct IoError {
     pub detail: String,
 }
 
+/// An open file being written, front to back.
+#[allow(async_fn_in_trait)]
+pub trait FileWriter {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), IoError>;
+    /// Flush and close; a write error the OS reports late (a full disk on
+    /// close) surfaces here.
+    async fn close(self) -> Result<(), IoError>;
+}
+
 #[allow(async_fn_in_trait)]
 pub trait FileStore {
+    type Writer<'w>: FileWriter
+    where
+        Self: 'w;
+
     /// The file's bytes, or `None` if it does not exist.
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError>;
+    /// Feed the file to `sink` in bounded chunks (to hash a large partial
+    /// download without holding it in memory).
+    async fn read_chunks(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError>;
     async fn exists(&self, path: &str) -> bool;
+    /// Size in bytes, or `None` if the file does not exist.
+    async fn size(&self, path: &str) -> Option<u64>;
+    /// Milliseconds since the file was last modified.
+    async fn age_millis(&self, path: &str) -> Option<u64>;
+    /// Set the file's modification time to now.
+    async fn touch(&self, path: &str);
     /// Write `bytes` to `path` all or nothing: into a uniquely named
     /// `{path}.….incomplete` first (creating folders), then renamed into place. On failure the
     /// partial file is removed.
     async fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<(), IoError>;
+    /// Create `path` with `bytes` only if it does not exist yet (creating
+    /// folders): `Ok(false)` if it does. Atomic across processes, so it can
+    /// serve as a lock.
+    async fn create_new(&self, path: &str, bytes: &[u8]) -> Result<bool, IoError>;
+    /// Open `path` for writing (creating folders): appended to when
+    /// `append`, else emptied first.
+    async fn open_writer(&self, path: &str, append: bool) -> Result<Self::Writer<'_>, IoError>;
+    async fn rename(&self, from: &str, to: &str) -> Result<(), IoError>;
+    /// Remove a file if it exists.
+    async fn remove(&self, path: &str);
     /// Point `link` at `target` (relative to the link's folder); where
     /// symlinks are not allowed, copy `source` (the target's real path).
     async fn link(&self, link: &str, target: &str, source: &str) -> Result<(), IoError>;

@@ -69,6 +69,8 @@ pub enum TransportErrorKind {
     Connect,
     /// The answer started, then the connection broke.
     Dropped,
+    /// The caller's AbortSignal fired: not a failure to retry.
+    Aborted,
 }
 
 /// A failure below HTTP. `detail` is the runtime's own short reason (such as
@@ -89,4 +91,11 @@ pub trait Body {
 pub trait Transport {
     type Body: Body;
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse<Self::Body>, TransportError>;
+    /// Wait before a retry. Time belongs to the runtime, like the network.
+    async fn pause(&self, millis: u32);
+    /// Whether the caller has cancelled (checked between retries and while
+    /// waiting for another process's download).
+    fn is_aborted(&self) -> bool;
+    /// A monotonic-enough clock in milliseconds (to pace lock refreshes).
+    fn now_millis(&self) -> f64;
 }

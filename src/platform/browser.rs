@@ -8,6 +8,7 @@ use crate::core::classify::AccessAdvice;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::token::{Token, TokenOption};
 use crate::hub::credentials::{Anonymous, Credentials};
+use crate::hub::store::{FileStore, FileWriter, IoError};
 
 pub const ADVICE: AccessAdvice = AccessAdvice::PROXY;
 /// Safe to leave to the browser: no request it makes carries a token.
@@ -47,17 +48,55 @@ pub fn cache_root(_option: Option<&str>) -> Option<String> {
 /// Never used (no cache root), but gives the shared code one store type.
 pub struct Store;
 
-impl crate::hub::store::FileStore for Store {
-    async fn read(&self, _path: &str) -> Result<Option<Vec<u8>>, crate::hub::store::IoError> {
+pub struct NoWriter;
+
+impl FileWriter for NoWriter {
+    async fn write(&mut self, _bytes: &[u8]) -> Result<(), IoError> {
+        Err(no_filesystem())
+    }
+    async fn close(self) -> Result<(), IoError> {
+        Ok(())
+    }
+}
+
+fn no_filesystem() -> IoError {
+    IoError {
+        detail: "a browser has no filesystem cache".into(),
+    }
+}
+
+impl FileStore for Store {
+    type Writer<'w> = NoWriter;
+    async fn read(&self, _path: &str) -> Result<Option<Vec<u8>>, IoError> {
         Ok(None)
+    }
+    async fn read_chunks(&self, _path: &str, _sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError> {
+        Err(no_filesystem())
     }
     async fn exists(&self, _path: &str) -> bool {
         false
     }
-    async fn write_atomic(&self, _path: &str, _bytes: &[u8]) -> Result<(), crate::hub::store::IoError> {
-        Ok(())
+    async fn size(&self, _path: &str) -> Option<u64> {
+        None
     }
-    async fn link(&self, _link: &str, _target: &str, _source: &str) -> Result<(), crate::hub::store::IoError> {
-        Ok(())
+    async fn age_millis(&self, _path: &str) -> Option<u64> {
+        None
+    }
+    async fn touch(&self, _path: &str) {}
+    async fn write_atomic(&self, _path: &str, _bytes: &[u8]) -> Result<(), IoError> {
+        Err(no_filesystem())
+    }
+    async fn create_new(&self, _path: &str, _bytes: &[u8]) -> Result<bool, IoError> {
+        Err(no_filesystem())
+    }
+    async fn open_writer(&self, _path: &str, _append: bool) -> Result<NoWriter, IoError> {
+        Err(no_filesystem())
+    }
+    async fn rename(&self, _from: &str, _to: &str) -> Result<(), IoError> {
+        Err(no_filesystem())
+    }
+    async fn remove(&self, _path: &str) {}
+    async fn link(&self, _link: &str, _target: &str, _source: &str) -> Result<(), IoError> {
+        Err(no_filesystem())
     }
 }

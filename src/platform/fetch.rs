@@ -15,6 +15,8 @@ extern "C" {
     /// `window`.
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(input: &Request) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &js_sys::Function, millis: u32) -> JsValue;
 }
 
 /// `signal` aborts every request this transport makes (the proxy passes
@@ -27,6 +29,8 @@ pub struct FetchTransport {
 pub struct FetchBody {
     stream: Option<ReadableStream>,
     reader: Option<ReadableStreamDefaultReader>,
+    /// To tell a cancelled read from a dropped connection.
+    signal: Option<AbortSignal>,
 }
 
 impl FetchBody {
@@ -40,7 +44,14 @@ impl Transport for FetchTransport {
     type Body = FetchBody;
 
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse<FetchBody>, TransportError> {
-        let connect = |e: JsValue| transport_error(TransportErrorKind::Connect, &e);
+        let connect = |e: JsValue| {
+            let kind = if self.abort_fired() {
+                TransportErrorKind::Aborted
+            } else {
+                TransportErrorKind::Connect
+            };
+            transport_error(kind, &e)
+        };
         let headers = Headers::new().map_err(connect)?;
         super::attach_bearer(&headers, request.bearer.as_ref()).map_err(connect)?;
         for (name, value) in &request.headers {
@@ -64,8 +75,30 @@ impl Transport for FetchTransport {
             body: FetchBody {
                 stream: response.body(),
                 reader: None,
+                signal: self.signal.clone(),
             },
         })
+    }
+
+    async fn pause(&self, millis: u32) {
+        let wait = Promise::new(&mut |resolve, _| {
+            let _ = set_timeout(&resolve, millis);
+        });
+        let _ = JsFuture::from(wait).await;
+    }
+
+    fn is_aborted(&self) -> bool {
+        self.abort_fired()
+    }
+
+    fn now_millis(&self) -> f64 {
+        js_sys::Date::now()
+    }
+}
+
+impl FetchTransport {
+    fn abort_fired(&self) -> bool {
+        self.signal.as_ref().is_some_and(AbortSignal::aborted)
     }
 }
 
@@ -77,7 +110,14 @@ impl Body for FetchBody {
         let Some(reader) = &self.reader else {
             return Ok(None);
         };
-        let dropped = |e: JsValue| transport_error(TransportErrorKind::Dropped, &e);
+        let dropped = |e: JsValue| {
+            let kind = if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
+                TransportErrorKind::Aborted
+            } else {
+                TransportErrorKind::Dropped
+            };
+            transport_error(kind, &e)
+        };
         let step = JsFuture::from(reader.read()).await.map_err(dropped)?;
         if Reflect::get(&step, &"done".into()).map_err(dropped)?.is_truthy() {
             self.reader = None;
@@ -105,6 +145,13 @@ pub fn header_list(headers: &Headers) -> Vec<(String, String)> {
 /// `error.cause.code`. Text is scrubbed, since a message could quote a URL.
 fn transport_error(kind: TransportErrorKind, error: &JsValue) -> TransportError {
     let field = |obj: &JsValue, name: &str| Reflect::get(obj, &name.into()).ok().filter(|v| !v.is_undefined());
+    // An AbortSignal that fired rejects with an AbortError (or its reason).
+    if field(error, "name").and_then(|n| n.as_string()).as_deref() == Some("AbortError") {
+        return TransportError {
+            kind: TransportErrorKind::Aborted,
+            detail: "aborted".into(),
+        };
+    }
     let cause = field(error, "cause");
     let detail = cause
         .as_ref()

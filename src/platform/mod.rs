@@ -14,7 +14,9 @@ compile_error!("choose one of the features `node` and `browser`, not both");
 compile_error!("a wasm build needs the feature `node` or `browser`");
 
 mod fetch;
+mod web_cache;
 pub use fetch::{header_list, FetchTransport};
+pub use web_cache::web_cache;
 
 #[cfg(feature = "node")]
 mod node;

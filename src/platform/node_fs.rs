@@ -2,12 +2,27 @@
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::hub::store::{FileStore, IoError};
+use crate::hub::store::{FileStore, FileWriter, IoError};
 
 #[wasm_bindgen(module = "node:fs/promises")]
 extern "C" {
+    /// `FileHandle` from `open()`.
+    type FileHandle;
+    #[wasm_bindgen(method)]
+    fn write(this: &FileHandle, data: &Uint8Array) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn read(this: &FileHandle, buffer: &Uint8Array, offset: u32, length: u32, position: JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn close(this: &FileHandle) -> js_sys::Promise;
+
+    fn open(path: &str, flags: &str) -> js_sys::Promise;
+    fn stat(path: &str) -> js_sys::Promise;
+    fn utimes(path: &str, atime: f64, mtime: f64) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = writeFile)]
+    fn write_file_with(path: &str, data: &Uint8Array, options: &Object) -> js_sys::Promise;
     #[wasm_bindgen(js_name = readFile)]
     fn read_file(path: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = writeFile)]
@@ -23,6 +38,46 @@ extern "C" {
 
 pub struct NodeStore;
 
+/// Bytes per read when hashing a partial file: bounded memory.
+const READ_CHUNK: u32 = 1 << 20;
+
+pub struct NodeWriter {
+    handle: FileHandle,
+}
+
+impl FileWriter for NodeWriter {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), IoError> {
+        let mut rest = Uint8Array::from(bytes);
+        // `write` may take fewer bytes than offered; go on until all are in.
+        while rest.length() > 0 {
+            let result = call(self.handle.write(&rest)).await.map_err(io_error)?;
+            let written = number(&result, "bytesWritten") as u32;
+            if written == 0 {
+                return Err(IoError {
+                    detail: "the file system accepted no bytes".into(),
+                });
+            }
+            rest = rest.subarray(written, rest.length());
+        }
+        Ok(())
+    }
+
+    async fn close(self) -> Result<(), IoError> {
+        call(self.handle.close()).await.map(|_| ()).map_err(io_error)
+    }
+}
+
+fn number(object: &JsValue, key: &str) -> f64 {
+    Reflect::get(object, &key.into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+}
+
+async fn stat_of(path: &str) -> Option<JsValue> {
+    call(stat(path)).await.ok()
+}
+
 /// `ENOSPC: no space left on device, ...` style: the code, then the message.
 fn io_error(error: JsValue) -> IoError {
     let field = |name: &str| Reflect::get(&error, &name.into()).ok().and_then(|v| v.as_string());
@@ -35,12 +90,12 @@ fn io_error(error: JsValue) -> IoError {
     IoError { detail }
 }
 
+fn error_code(error: &JsValue) -> Option<String> {
+    Reflect::get(error, &"code".into()).ok().and_then(|v| v.as_string())
+}
+
 fn is_missing(error: &JsValue) -> bool {
-    Reflect::get(error, &"code".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .as_deref()
-        == Some("ENOENT")
+    error_code(error).as_deref() == Some("ENOENT")
 }
 
 async fn call(promise: js_sys::Promise) -> Result<JsValue, JsValue> {
@@ -72,6 +127,69 @@ async fn remove(path: &str) {
 }
 
 impl FileStore for NodeStore {
+    type Writer<'w> = NodeWriter;
+
+    async fn read_chunks(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError> {
+        let handle: FileHandle = call(open(path, "r")).await.map_err(io_error)?.unchecked_into();
+        let buffer = Uint8Array::new_with_length(READ_CHUNK);
+        let mut chunk = vec![0u8; READ_CHUNK as usize];
+        let outcome = loop {
+            match call(handle.read(&buffer, 0, READ_CHUNK, JsValue::NULL)).await {
+                Ok(result) => {
+                    let n = number(&result, "bytesRead") as usize;
+                    if n == 0 {
+                        break Ok(());
+                    }
+                    buffer.subarray(0, n as u32).copy_to(&mut chunk[..n]);
+                    sink(&chunk[..n]);
+                }
+                Err(e) => break Err(io_error(e)),
+            }
+        };
+        let _ = call(handle.close()).await;
+        outcome
+    }
+
+    async fn size(&self, path: &str) -> Option<u64> {
+        stat_of(path).await.map(|s| number(&s, "size") as u64)
+    }
+
+    async fn age_millis(&self, path: &str) -> Option<u64> {
+        let modified = number(&stat_of(path).await?, "mtimeMs");
+        Some((js_sys::Date::now() - modified).max(0.0) as u64)
+    }
+
+    async fn touch(&self, path: &str) {
+        let now = js_sys::Date::now() / 1000.0;
+        let _ = call(utimes(path, now, now)).await;
+    }
+
+    async fn create_new(&self, path: &str, bytes: &[u8]) -> Result<bool, IoError> {
+        make_parent(path).await?;
+        // 'wx': fails with EEXIST if the file is there, atomically.
+        match call(write_file_with(path, &Uint8Array::from(bytes), &options(&[("flag", "wx".into())]))).await {
+            Ok(_) => Ok(true),
+            Err(e) if error_code(&e).as_deref() == Some("EEXIST") => Ok(false),
+            Err(e) => Err(io_error(e)),
+        }
+    }
+
+    async fn open_writer(&self, path: &str, append: bool) -> Result<NodeWriter, IoError> {
+        make_parent(path).await?;
+        let handle = call(open(path, if append { "a" } else { "w" })).await.map_err(io_error)?;
+        Ok(NodeWriter {
+            handle: handle.unchecked_into(),
+        })
+    }
+
+    async fn rename(&self, from: &str, to: &str) -> Result<(), IoError> {
+        call(rename(from, to)).await.map(|_| ()).map_err(io_error)
+    }
+
+    async fn remove(&self, path: &str) {
+        remove(path).await;
+    }
+
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError> {
         match call(read_file(path)).await {
             Ok(buffer) => Ok(Some(Uint8Array::new(&buffer).to_vec())),

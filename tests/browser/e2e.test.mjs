@@ -24,7 +24,7 @@ before(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
   page = await browser.newPage();
-  page.on('request', (r) => requests.push({ url: r.url(), headers: r.headers() }));
+  page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), headers: r.headers() }));
   page.on('response', async (r) => {
     try {
       bodies.push({ url: r.url(), headers: JSON.stringify(await r.allHeaders()), body: (await r.body()).toString('latin1') });
@@ -73,6 +73,42 @@ test('a token option in the page throws TOKEN_REFUSED', async () => {
 test('a repo that is not on the proxy list shows a clear error', async () => {
   await tokenize('hubguard-test/private-llama', 'Hello');
   assert.match(await page.textContent('#error'), /^PROXY_REFUSED: .*not on this proxy's allow list/s);
+});
+
+/** The hubguard entries in the page's Cache API, with their status. */
+const cacheEntries = () =>
+  page.evaluate(async () => {
+    const cache = await caches.open('hubguard-v1');
+    const keys = await cache.keys();
+    return Promise.all(keys.map(async (k) => ({ url: k.url, status: (await cache.match(k)).status })));
+  });
+
+test('files are kept in the Cache API by commit: a reload downloads nothing, a new commit is not stale', async () => {
+  const GATED = 'meta-llama/Llama-2-7b-hf';
+  const since = (n) => requests.slice(n).filter((r) => r.url.startsWith(stack.proxy.url));
+  let mark = requests.length;
+  await page.reload();
+  await tokenize(GATED, 'Hello world!');
+  assert.equal(await page.textContent('#ids'), '1, 15043, 3186, 29991', await page.textContent('#error'));
+  assert.deepEqual(
+    since(mark).map((r) => `${r.method} ${path.basename(r.url)}`),
+    ['HEAD tokenizer_config.json'],
+    'one HEAD learns the commit; both files come from the cache',
+  );
+
+  const config = JSON.parse(stack.hub.readFile(GATED, 'tokenizer_config.json'));
+  const commit = stack.hub.setFile(GATED, 'tokenizer_config.json', JSON.stringify({ ...config, model_max_length: 1024 }));
+  mark = requests.length;
+  await page.reload();
+  await tokenize(GATED, 'Hello world!');
+  assert.equal(await page.textContent('#ids'), '1, 15043, 3186, 29991', await page.textContent('#error'));
+  const gets = since(mark).filter((r) => r.method === 'GET').map((r) => r.url);
+  assert.ok(gets.some((u) => u.includes(`/resolve/${commit}/tokenizer_config.json`)), gets.join('\n'));
+
+  const entries = await cacheEntries();
+  assert.ok(entries.some((e) => e.url.includes(`/resolve/${commit}/tokenizer.json`)), JSON.stringify(entries));
+  assert.ok(entries.every((e) => e.status === 200), 'no error response is cached');
+  assert.ok(entries.every((e) => !e.url.includes('private-llama')), 'a refused repo left nothing');
 });
 
 test('no request carries Authorization; the token is in no response and no built asset', async () => {

@@ -1,0 +1,304 @@
+//! Streaming one blob into the cache: bounded memory, resumable, verified.
+//!
+//! The body goes chunk by chunk to `blobs/{etag}.incomplete` while a sha256
+//! runs over it. A dropped connection is resumed with `Range: bytes=N-`
+//! after a backoff, a bounded number of times; a server that ignores the
+//! Range (200) restarts the file cleanly. Only a complete file whose size
+//! and (for LFS) sha256 match what the Hub announced is renamed into place;
+//! a corrupt one is deleted. A partial file left by an interrupted run (ours
+//! or Python's) is hashed and resumed.
+
+use sha2::{Digest, Sha256};
+
+use super::cached::io_error;
+use super::credentials::Credentials;
+use super::download::{FileRef, HubClient};
+use super::lock::{aborted, BlobLock, REFRESH_MILLIS};
+use super::metadata::FileMetadata;
+use super::progress::Progress;
+use super::store::{FileStore, FileWriter, IoError};
+use super::transport::{Body, Method, Transport};
+use crate::core::cache::is_sha256;
+use crate::core::error::{ErrorCode, HubError};
+
+/// Attempts per download, and the first and longest waits between them.
+pub const MAX_ATTEMPTS: u32 = 5;
+const FIRST_BACKOFF_MILLIS: u32 = 250;
+const MAX_BACKOFF_MILLIS: u32 = 8_000;
+
+pub struct BlobDownload<'a, T, C, S: FileStore> {
+    pub client: &'a HubClient<'a, T, C>,
+    pub store: &'a S,
+    /// Pinned to the commit the metadata came from.
+    pub file: &'a FileRef,
+    pub meta: &'a FileMetadata,
+    /// The final blob path; the partial file sits beside it.
+    pub blob: &'a str,
+    pub lock: &'a BlobLock<'a, S>,
+}
+
+/// Why one attempt ended early.
+enum Failure {
+    /// Worth another attempt (network trouble, a server hiccup).
+    Retry(HubError),
+    Fatal(HubError),
+}
+
+/// The partial file and the hash of what it holds so far.
+struct Partial {
+    path: String,
+    hasher: Sha256,
+    have: u64,
+}
+
+impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
+    pub async fn run(&self, on_progress: &dyn Fn(Progress)) -> Result<(), HubError> {
+        let mut partial = self.resume_partial().await;
+        on_progress(Progress::Initiate);
+        let mut failures = 0;
+        let mut last_refresh = self.client.transport.now_millis();
+        loop {
+            match self.attempt(&mut partial, on_progress, &mut last_refresh, failures == 0).await {
+                Ok(()) => break,
+                Err(Failure::Retry(_)) if failures + 1 < MAX_ATTEMPTS => {
+                    failures += 1;
+                    if self.client.transport.is_aborted() {
+                        return Err(aborted());
+                    }
+                    self.client.transport.pause(backoff_millis(failures)).await;
+                    self.lock.refresh().await;
+                }
+                Err(Failure::Retry(e)) | Err(Failure::Fatal(e)) => return Err(e),
+            }
+        }
+        self.verify(&partial).await?;
+        self.store
+            .rename(&partial.path, self.blob)
+            .await
+            .map_err(|e| self.io_error(e, self.blob))?;
+        on_progress(Progress::Done);
+        Ok(())
+    }
+
+    /// Pick up a partial file from an earlier run, hashing what it holds;
+    /// anything unusable is discarded.
+    async fn resume_partial(&self) -> Partial {
+        let path = format!("{}.incomplete", self.blob);
+        let mut partial = Partial {
+            path,
+            hasher: Sha256::new(),
+            have: 0,
+        };
+        let Some(size) = self.store.size(&partial.path).await.filter(|&s| s > 0) else {
+            return partial;
+        };
+        if self.meta.size.is_some_and(|total| size > total) {
+            self.store.remove(&partial.path).await;
+            return partial;
+        }
+        let hasher = &mut partial.hasher;
+        match self.store.read_chunks(&partial.path, &mut |chunk| hasher.update(chunk)).await {
+            Ok(()) => partial.have = size,
+            Err(_) => {
+                partial.hasher = Sha256::new();
+                self.store.remove(&partial.path).await;
+            }
+        }
+        partial
+    }
+
+    async fn attempt(
+        &self,
+        partial: &mut Partial,
+        on_progress: &dyn Fn(Progress),
+        last_refresh: &mut f64,
+        first: bool,
+    ) -> Result<(), Failure> {
+        // Already complete (an earlier run died before the rename).
+        if partial.have > 0 && self.meta.size == Some(partial.have) {
+            return Ok(());
+        }
+        let range = (partial.have > 0).then(|| vec![("Range".to_owned(), format!("bytes={}-", partial.have))]);
+        let answer = self
+            .client
+            .follow(self.file, Method::Get, range.as_deref().unwrap_or_default())
+            .await
+            .map_err(retry_if_network)?;
+        let status = answer.response.status;
+        let append = match status {
+            206 => {
+                let start = answer.response.header("content-range").and_then(range_start);
+                if start != Some(partial.have) {
+                    // Not the bytes we asked for: start over.
+                    partial.restart();
+                    return Err(Failure::Retry(self.short_error(partial.have)));
+                }
+                true
+            }
+            // The server sent the whole file: restart cleanly.
+            200..=299 => {
+                partial.restart();
+                false
+            }
+            416 => {
+                // The partial is longer than the file: start over.
+                partial.restart();
+                return Err(Failure::Retry(self.short_error(0)));
+            }
+            _ => {
+                let error = self.client.error_for(&answer, self.file);
+                return Err(if status >= 500 || status == 429 {
+                    Failure::Retry(error)
+                } else {
+                    Failure::Fatal(error)
+                });
+            }
+        };
+        if first {
+            on_progress(Progress::Download);
+        }
+        let total = self.meta.size.or_else(|| {
+            answer
+                .response
+                .header("content-length")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(|len| len + partial.have)
+        });
+        let url = answer.url;
+        let mut body = answer.response.body;
+        let mut writer = self
+            .store
+            .open_writer(&partial.path, append)
+            .await
+            .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?;
+        let outcome = loop {
+            match body.next_chunk().await {
+                Ok(Some(chunk)) => {
+                    if let Err(e) = writer.write(&chunk).await {
+                        break Err(Failure::Fatal(self.io_error(e, &partial.path)));
+                    }
+                    partial.hasher.update(&chunk);
+                    partial.have += chunk.len() as u64;
+                    on_progress(Progress::Progress {
+                        loaded: partial.have,
+                        total,
+                    });
+                    let now = self.client.transport.now_millis();
+                    if now - *last_refresh > REFRESH_MILLIS as f64 {
+                        *last_refresh = now;
+                        self.lock.refresh().await;
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(retry_if_network(self.client.network_error(e, &url, self.file))),
+            }
+        };
+        let closed = writer.close().await;
+        if let Err(Failure::Fatal(e)) = outcome {
+            // A failed write may have left part of a chunk the hash has not
+            // seen: the partial file cannot be trusted (and frees the disk).
+            self.store.remove(&partial.path).await;
+            return Err(Failure::Fatal(e));
+        }
+        outcome?;
+        if let Err(e) = closed {
+            self.store.remove(&partial.path).await;
+            return Err(Failure::Fatal(self.io_error(e, &partial.path)));
+        }
+        match total {
+            Some(total) if partial.have < total => Err(Failure::Retry(self.short_error(partial.have))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Size and, for LFS blobs, sha256 against what the Hub announced. A
+    /// mismatch deletes the partial file: nothing corrupt stays.
+    async fn verify(&self, partial: &Partial) -> Result<(), HubError> {
+        let mismatch = match self.meta.size {
+            Some(size) if size != partial.have => Some(format!("{} bytes arrived, {size} were announced", partial.have)),
+            _ if is_sha256(&self.meta.etag) => {
+                let actual = format!("{:x}", partial.hasher.clone().finalize());
+                (!actual.eq_ignore_ascii_case(&self.meta.etag))
+                    .then(|| format!("its sha256 is {actual}, the Hub announced {}", self.meta.etag))
+            }
+            _ => None,
+        };
+        match mismatch {
+            None => Ok(()),
+            Some(why) => {
+                self.store.remove(&partial.path).await;
+                Err(HubError::new(
+                    ErrorCode::Integrity,
+                    format!(
+                        "The download of {} from {} is corrupt ({why}); nothing was cached. Retry.",
+                        self.file.path, self.file.repo
+                    ),
+                )
+                .about(self.file.repo.as_str(), Some(self.file.path.as_str())))
+            }
+        }
+    }
+
+    fn short_error(&self, have: u64) -> HubError {
+        HubError::new(
+            ErrorCode::Network,
+            format!(
+                "The download of {} from {} stopped after {have} bytes; retry.",
+                self.file.path, self.file.repo
+            ),
+        )
+        .about(self.file.repo.as_str(), Some(self.file.path.as_str()))
+    }
+
+    fn io_error(&self, error: IoError, path: &str) -> HubError {
+        io_error(error, path, self.file)
+    }
+}
+
+impl Partial {
+    fn restart(&mut self) {
+        self.hasher = Sha256::new();
+        self.have = 0;
+    }
+}
+
+/// Network trouble is retried; an abort or a Hub refusal is not.
+fn retry_if_network(error: HubError) -> Failure {
+    if error.code == ErrorCode::Network {
+        Failure::Retry(error)
+    } else {
+        Failure::Fatal(error)
+    }
+}
+
+/// 250 ms, 500 ms, 1 s, ... capped.
+fn backoff_millis(failures: u32) -> u32 {
+    FIRST_BACKOFF_MILLIS
+        .saturating_mul(1 << failures.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF_MILLIS)
+}
+
+/// The first byte of `Content-Range: bytes START-END/TOTAL`.
+fn range_start(value: &str) -> Option<u64> {
+    let rest = value.trim().strip_prefix("bytes")?.trim_start();
+    rest.split('-').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let waits: Vec<u32> = (1..=8).map(backoff_millis).collect();
+        assert_eq!(waits[..4], [250, 500, 1000, 2000]);
+        assert_eq!(*waits.last().unwrap(), MAX_BACKOFF_MILLIS);
+    }
+
+    #[test]
+    fn content_range_start() {
+        assert_eq!(range_start("bytes 100-199/200"), Some(100));
+        assert_eq!(range_start("bytes */200"), None);
+        assert_eq!(range_start("items 1-2/3"), None);
+    }
+}

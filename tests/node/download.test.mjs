@@ -1,0 +1,125 @@
+// Large-file behaviour of the cache downloads, against the emulator's fault
+// switches: a dropped connection resumes with Range, retries are bounded and
+// leave a partial that a later run resumes, two processes share one
+// download, an AbortSignal cancels, and progress events are Transformers.js'.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { load, runScript } from './support/consumer.mjs';
+import { useHub, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
+
+const local = useHub();
+const newHome = () => mkdtempSync(path.join(tmpdir(), 'hubguard-dl-'));
+const blobsOf = (home) => path.join(home, 'hub', `models--${PUBLIC.replace('/', '--')}`, 'blobs');
+/** The CDN GETs (tokenizer.json is the only LFS file) with their Range. */
+const cdnGets = () => local.hub.cdnLog.filter((l) => l.method === 'GET');
+
+function withFaults(faults, body) {
+  return async () => {
+    local.hub.cdnLog.length = 0;
+    local.hub.faults = faults;
+    try {
+      await body();
+    } finally {
+      local.hub.faults = {};
+    }
+  };
+}
+
+test(
+  'a connection dropped mid-body is resumed with Range',
+  withFaults({ dropAfterBytes: 500_000, dropOnce: true }, async () => {
+    const home = newHome();
+    const r = await load(PUBLIC, { env: { HF_HOME: home, HF_ENDPOINT: local.hub.url } });
+    assert.deepEqual(r.ids, LLAMA_HELLO, r.message);
+    const gets = cdnGets();
+    assert.equal(gets.length, 2, JSON.stringify(gets));
+    assert.equal(gets[0].headers.range, undefined);
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(gets[1].headers.range)?.[1]);
+    assert.ok(resumedAt > 0 && resumedAt <= 500_000, gets[1].headers.range);
+    assert.deepEqual(readdirSync(blobsOf(home)).filter((n) => n.includes('.incomplete')), []);
+  }),
+);
+
+test(
+  'retries are bounded; the partial file is resumed by the next run',
+  withFaults({ dropAfterBytes: 300_000 }, async () => {
+    const home = newHome();
+    const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+    const failed = await load(PUBLIC, { env });
+    assert.equal(failed.code, 'NETWORK', failed.message);
+    assert.equal(cdnGets().length, 5, 'five attempts, then the error');
+    const partials = readdirSync(blobsOf(home)).filter((n) => n.endsWith('.incomplete'));
+    assert.equal(partials.length, 1);
+    const kept = statSync(path.join(blobsOf(home), partials[0])).size;
+    assert.ok(kept > 0);
+
+    local.hub.faults = {};
+    local.hub.cdnLog.length = 0;
+    const r = await load(PUBLIC, { env });
+    assert.deepEqual(r.ids, LLAMA_HELLO, r.message);
+    assert.deepEqual(cdnGets().map((g) => g.headers.range), [`bytes=${kept}-`]);
+  }),
+);
+
+test(
+  'two processes loading at once both succeed with one download',
+  withFaults({ slowMs: 60 }, async () => {
+    const home = newHome();
+    const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+    const [a, b] = await Promise.all([load(PUBLIC, { env }), load(PUBLIC, { env })]);
+    assert.deepEqual(a.ids, LLAMA_HELLO, a.message);
+    assert.deepEqual(b.ids, LLAMA_HELLO, b.message);
+    assert.equal(cdnGets().length, 1, 'the second process waited for the first');
+    const locks = path.join(home, 'hub', '.locks', `models--${PUBLIC.replace('/', '--')}`);
+    assert.deepEqual(existsSync(locks) ? readdirSync(locks) : [], []);
+  }),
+);
+
+const progressScript = (abortAfterBytes) => `
+  import { AutoTokenizer } from 'hubguard';
+  const controller = new AbortController();
+  const events = [];
+  try {
+    await AutoTokenizer.from_pretrained(${JSON.stringify(PUBLIC)}, {
+      signal: controller.signal,
+      progress_callback: (e) => {
+        events.push(e);
+        if (${abortAfterBytes} && e.file === 'tokenizer.json' && e.loaded > ${abortAfterBytes}) controller.abort();
+      },
+    });
+    console.log(JSON.stringify({ ok: true, events }));
+  } catch (e) {
+    console.log(JSON.stringify({ ok: false, code: e.code, message: e.message, events }));
+  }`;
+
+test('progress events follow Transformers.js: initiate, download, progress, done', async () => {
+  const run = await runScript(progressScript(0), { env: { HF_HOME: newHome(), HF_ENDPOINT: local.hub.url } });
+  const { ok, events } = JSON.parse(run.stdout);
+  assert.ok(ok, run.stdout + run.stderr);
+  const big = events.filter((e) => e.file === 'tokenizer.json');
+  assert.deepEqual(
+    [...new Set(big.map((e) => e.status))],
+    ['initiate', 'download', 'progress', 'done'],
+  );
+  const last = big.filter((e) => e.status === 'progress').at(-1);
+  assert.equal(last.loaded, last.total);
+  assert.equal(last.progress, 100);
+  assert.ok(big.every((e) => e.name === PUBLIC));
+});
+
+test(
+  'an AbortSignal cancels a download with ABORTED',
+  withFaults({ slowMs: 30 }, async () => {
+    const home = newHome();
+    const run = await runScript(progressScript(200_000), { env: { HF_HOME: home, HF_ENDPOINT: local.hub.url } });
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.ok, false);
+    assert.equal(result.code, 'ABORTED', result.message);
+    assert.ok(cdnGets().length === 1, 'not retried');
+    assert.deepEqual(readdirSync(blobsOf(home)).filter((n) => /^[0-9a-f]{64}$/.test(n)), []);
+  }),
+);

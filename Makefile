@@ -18,7 +18,7 @@ WASM_OUT := target/$(WASM_TARGET)/release/hubguard.wasm
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy clean
+.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -87,6 +87,10 @@ bench: tools deps consumer
 
 bench-proxy: tools deps consumer
 	node tests/bench/proxy.mjs
+
+# A 200 MB and a 400 MB LFS file: hubguard vs huggingface_hub vs @huggingface/hub.
+bench-download: tools deps consumer
+	node tests/bench/download.mjs
 
 clean:
 	rm -rf pkg target/consumer

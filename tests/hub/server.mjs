@@ -14,6 +14,7 @@ import { repoInfo, REPO_INFO_ROUTE, whoami } from './api.mjs';
 import { identify, INVALID_CREDENTIALS, TOKENS } from './auth.mjs';
 import { Cdn } from './cdn.mjs';
 import { DEBUG_PREFIX, handleDebug } from './debug.mjs';
+import { PATHS_INFO_ROUTE, pathsInfo } from './paths-info.mjs';
 import { sendError } from './errors.mjs';
 import { RepoStore } from './repos.mjs';
 import { resolveFile, RESOLVE_ROUTE } from './resolve.mjs';
@@ -73,11 +74,14 @@ export async function startHub({ port = 0, host = '127.0.0.1', fixturesDir, extr
     if (faults.rateLimit) return rateLimited(res, pathname, faults.rateLimit);
     // An unknown token is refused everywhere, public repos included.
     if (who.kind === 'invalid') return sendError(res, 401, null, INVALID_CREDENTIALS);
+    const context = { req, res, who, store, cdn, faults, query: url.searchParams };
+    // The one POST route (@huggingface/hub asks it before a download).
+    const pathsInfoMatch = req.method === 'POST' && PATHS_INFO_ROUTE.exec(pathname);
+    if (pathsInfoMatch) return pathsInfo(context, pathsInfoMatch);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendError(res, 405, null, `Method ${req.method} not allowed`, { Allow: 'GET, HEAD' });
     }
 
-    const context = { req, res, who, store, cdn, faults, query: url.searchParams };
     if (pathname === '/api/whoami-v2') return whoami(res, who);
     let match = REPO_INFO_ROUTE.exec(pathname);
     if (match) return repoInfo(context, match);

@@ -55,8 +55,9 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         on_progress(Progress::Initiate);
         let mut failures = 0;
         let mut last_refresh = self.client.transport.now_millis();
+        let mut announced = false;
         loop {
-            match self.attempt(&mut partial, on_progress, &mut last_refresh, failures == 0).await {
+            match self.attempt(&mut partial, on_progress, &mut last_refresh, &mut announced).await {
                 Ok(()) => break,
                 Err(Failure::Retry(_)) if failures + 1 < MAX_ATTEMPTS => {
                     failures += 1;
@@ -99,7 +100,7 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         partial: &mut Partial,
         on_progress: &dyn Fn(Progress),
         last_refresh: &mut f64,
-        first: bool,
+        announced: &mut bool,
     ) -> Result<(), Failure> {
         // Already complete (an earlier run died before the rename): only
         // its hash is needed.
@@ -148,7 +149,8 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
                 });
             }
         };
-        if first {
+        // `download` once, when the first body starts.
+        if !std::mem::replace(announced, true) {
             on_progress(Progress::Download);
         }
         let total = self.meta.size.or_else(|| {

@@ -1,14 +1,12 @@
 //! Streaming one blob into the cache: bounded memory, resumable, verified.
 //!
-//! The body goes chunk by chunk to `blobs/{etag}.incomplete` while a sha256
-//! runs over it. A dropped connection is resumed with `Range: bytes=N-`
+//! The body goes chunk by chunk to `blobs/{etag}.incomplete` through a
+//! writer that hashes what it writes. A dropped connection is resumed with `Range: bytes=N-`
 //! after a backoff, a bounded number of times; a server that ignores the
 //! Range (200) restarts the file cleanly. Only a complete file whose size
 //! and (for LFS) sha256 match what the Hub announced is renamed into place;
 //! a corrupt one is deleted. A partial file left by an interrupted run (ours
 //! or Python's) is hashed and resumed.
-
-use sha2::{Digest, Sha256};
 
 use super::cached::io_error;
 use super::credentials::Credentials;
@@ -44,11 +42,11 @@ enum Failure {
     Fatal(HubError),
 }
 
-/// The partial file and the hash of what it holds so far.
+/// The partial file, how much it holds, and its sha256 once complete.
 struct Partial {
     path: String,
-    hasher: Sha256,
     have: u64,
+    sha256: Option<String>,
 }
 
 impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
@@ -57,8 +55,9 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         on_progress(Progress::Initiate);
         let mut failures = 0;
         let mut last_refresh = self.client.transport.now_millis();
+        let mut announced = false;
         loop {
-            match self.attempt(&mut partial, on_progress, &mut last_refresh, failures == 0).await {
+            match self.attempt(&mut partial, on_progress, &mut last_refresh, &mut announced).await {
                 Ok(()) => break,
                 Err(Failure::Retry(_)) if failures + 1 < MAX_ATTEMPTS => {
                     failures += 1;
@@ -80,31 +79,20 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         Ok(())
     }
 
-    /// Pick up a partial file from an earlier run, hashing what it holds;
-    /// anything unusable is discarded.
+    /// Pick up a partial file from an earlier run; one longer than the
+    /// announced size is discarded.
     async fn resume_partial(&self) -> Partial {
         let path = format!("{}.incomplete", self.blob);
-        let mut partial = Partial {
+        let mut have = self.store.size(&path).await.unwrap_or(0);
+        if self.meta.size.is_some_and(|total| have > total) {
+            self.store.remove(&path).await;
+            have = 0;
+        }
+        Partial {
             path,
-            hasher: Sha256::new(),
-            have: 0,
-        };
-        let Some(size) = self.store.size(&partial.path).await.filter(|&s| s > 0) else {
-            return partial;
-        };
-        if self.meta.size.is_some_and(|total| size > total) {
-            self.store.remove(&partial.path).await;
-            return partial;
+            have,
+            sha256: None,
         }
-        let hasher = &mut partial.hasher;
-        match self.store.read_chunks(&partial.path, &mut |chunk| hasher.update(chunk)).await {
-            Ok(()) => partial.have = size,
-            Err(_) => {
-                partial.hasher = Sha256::new();
-                self.store.remove(&partial.path).await;
-            }
-        }
-        partial
     }
 
     async fn attempt(
@@ -112,10 +100,17 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         partial: &mut Partial,
         on_progress: &dyn Fn(Progress),
         last_refresh: &mut f64,
-        first: bool,
+        announced: &mut bool,
     ) -> Result<(), Failure> {
-        // Already complete (an earlier run died before the rename).
+        // Already complete (an earlier run died before the rename): only
+        // its hash is needed.
         if partial.have > 0 && self.meta.size == Some(partial.have) {
+            let writer = self
+                .store
+                .open_writer(&partial.path, true)
+                .await
+                .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?;
+            partial.sha256 = Some(writer.close().await.map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?);
             return Ok(());
         }
         let range = (partial.have > 0).then(|| vec![("Range".to_owned(), format!("bytes={}-", partial.have))]);
@@ -154,7 +149,8 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
                 });
             }
         };
-        if first {
+        // `download` once, when the first body starts.
+        if !std::mem::replace(announced, true) {
             on_progress(Progress::Download);
         }
         let total = self.meta.size.or_else(|| {
@@ -177,7 +173,6 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
                     if let Err(e) = writer.write(&chunk).await {
                         break Err(Failure::Fatal(self.io_error(e, &partial.path)));
                     }
-                    partial.hasher.update(&chunk);
                     partial.have += chunk.len() as u64;
                     on_progress(Progress::Progress {
                         loaded: partial.have,
@@ -195,15 +190,18 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         };
         let closed = writer.close().await;
         if let Err(Failure::Fatal(e)) = outcome {
-            // A failed write may have left part of a chunk the hash has not
-            // seen: the partial file cannot be trusted (and frees the disk).
+            // A failed write may have left part of a chunk behind: the
+            // partial file cannot be trusted (and removing it frees the disk).
             self.store.remove(&partial.path).await;
             return Err(Failure::Fatal(e));
         }
         outcome?;
-        if let Err(e) = closed {
-            self.store.remove(&partial.path).await;
-            return Err(Failure::Fatal(self.io_error(e, &partial.path)));
+        match closed {
+            Ok(sha256) => partial.sha256 = Some(sha256),
+            Err(e) => {
+                self.store.remove(&partial.path).await;
+                return Err(Failure::Fatal(self.io_error(e, &partial.path)));
+            }
         }
         match total {
             Some(total) if partial.have < total => Err(Failure::Retry(self.short_error(partial.have))),
@@ -217,7 +215,7 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         let mismatch = match self.meta.size {
             Some(size) if size != partial.have => Some(format!("{} bytes arrived, {size} were announced", partial.have)),
             _ if is_sha256(&self.meta.etag) => {
-                let actual = format!("{:x}", partial.hasher.clone().finalize());
+                let actual = partial.sha256.as_deref().unwrap_or("unknown");
                 (!actual.eq_ignore_ascii_case(&self.meta.etag))
                     .then(|| format!("its sha256 is {actual}, the Hub announced {}", self.meta.etag))
             }
@@ -257,8 +255,8 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
 
 impl Partial {
     fn restart(&mut self) {
-        self.hasher = Sha256::new();
         self.have = 0;
+        self.sha256 = None;
     }
 }
 

@@ -239,6 +239,7 @@ pub struct FakeStore {
 pub struct FakeWriter<'a> {
     store: &'a FakeStore,
     path: String,
+    hasher: sha2::Sha256,
 }
 
 impl FileWriter for FakeWriter<'_> {
@@ -250,6 +251,7 @@ impl FileWriter for FakeWriter<'_> {
             });
         }
         self.store.written.set(written);
+        sha2::Digest::update(&mut self.hasher, bytes);
         self.store
             .files
             .borrow_mut()
@@ -258,8 +260,9 @@ impl FileWriter for FakeWriter<'_> {
             .extend_from_slice(bytes);
         Ok(())
     }
-    async fn close(self) -> Result<(), IoError> {
-        Ok(())
+    async fn close(self) -> Result<String, IoError> {
+        use sha2::Digest;
+        Ok(format!("{:x}", self.hasher.finalize()))
     }
 }
 
@@ -267,11 +270,6 @@ impl FileStore for FakeStore {
     type Writer<'w> = FakeWriter<'w>;
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError> {
         Ok(self.files.borrow().get(path).cloned())
-    }
-    async fn read_chunks(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError> {
-        let bytes = self.files.borrow().get(path).cloned().unwrap_or_default();
-        bytes.chunks(FAKE_CHUNK).for_each(sink);
-        Ok(())
     }
     async fn exists(&self, path: &str) -> bool {
         self.files.borrow().contains_key(path)
@@ -301,9 +299,12 @@ impl FileStore for FakeStore {
         if !append {
             file.clear();
         }
+        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+        sha2::Digest::update(&mut hasher, &file[..]);
         Ok(FakeWriter {
             store: self,
             path: path.into(),
+            hasher,
         })
     }
     async fn rename(&self, from: &str, to: &str) -> Result<(), IoError> {

@@ -213,9 +213,6 @@ mod tests {
         async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError> {
             self.0.read(path).await
         }
-        async fn read_chunks(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError> {
-            self.0.read_chunks(path, sink).await
-        }
         async fn size(&self, path: &str) -> Option<u64> {
             self.0.size(path).await
         }

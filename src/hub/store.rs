@@ -6,13 +6,16 @@ pub struct IoError {
     pub detail: String,
 }
 
-/// An open file being written, front to back.
+/// An open file being written, front to back, that keeps the sha256 of
+/// everything in it. Hashing belongs to the writer so a platform can use its
+/// native hash on the very buffer it writes (Node's is several times faster
+/// than hashing in wasm).
 #[allow(async_fn_in_trait)]
 pub trait FileWriter {
     async fn write(&mut self, bytes: &[u8]) -> Result<(), IoError>;
-    /// Flush and close; a write error the OS reports late (a full disk on
-    /// close) surfaces here.
-    async fn close(self) -> Result<(), IoError>;
+    /// Flush and close, giving the file's sha256 (lower-case hex). A write
+    /// error the OS reports late (a full disk on flush) surfaces here.
+    async fn close(self) -> Result<String, IoError>;
 }
 
 #[allow(async_fn_in_trait)]
@@ -23,9 +26,6 @@ pub trait FileStore {
 
     /// The file's bytes, or `None` if it does not exist.
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError>;
-    /// Feed the file to `sink` in bounded chunks (to hash a large partial
-    /// download without holding it in memory).
-    async fn read_chunks(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError>;
     async fn exists(&self, path: &str) -> bool;
     /// Size in bytes, or `None` if the file does not exist.
     async fn size(&self, path: &str) -> Option<u64>;
@@ -42,7 +42,8 @@ pub trait FileStore {
     /// serve as a lock.
     async fn create_new(&self, path: &str, bytes: &[u8]) -> Result<bool, IoError>;
     /// Open `path` for writing (creating folders): appended to when
-    /// `append`, else emptied first.
+    /// `append` (what it holds is hashed first, in bounded chunks), else
+    /// emptied first.
     async fn open_writer(&self, path: &str, append: bool) -> Result<Self::Writer<'_>, IoError>;
     async fn rename(&self, from: &str, to: &str) -> Result<(), IoError>;
     /// Remove a file if it exists.

@@ -54,8 +54,8 @@ impl FileWriter for NoWriter {
     async fn write(&mut self, _bytes: &[u8]) -> Result<(), IoError> {
         Err(no_filesystem())
     }
-    async fn close(self) -> Result<(), IoError> {
-        Ok(())
+    async fn close(self) -> Result<String, IoError> {
+        Err(no_filesystem())
     }
 }
 
@@ -69,9 +69,6 @@ impl FileStore for Store {
     type Writer<'w> = NoWriter;
     async fn read(&self, _path: &str) -> Result<Option<Vec<u8>>, IoError> {
         Ok(None)
-    }
-    async fn read_chunks(&self, _path: &str, _sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError> {
-        Err(no_filesystem())
     }
     async fn exists(&self, _path: &str) -> bool {
         false

@@ -7,6 +7,17 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::hub::store::{FileStore, FileWriter, IoError};
 
+#[wasm_bindgen(module = "node:crypto")]
+extern "C" {
+    type Hash;
+    #[wasm_bindgen(js_name = createHash)]
+    fn create_hash(algorithm: &str) -> Hash;
+    #[wasm_bindgen(method)]
+    fn update(this: &Hash, data: &Uint8Array);
+    #[wasm_bindgen(method)]
+    fn digest(this: &Hash, encoding: &str) -> String;
+}
+
 #[wasm_bindgen(module = "node:fs/promises")]
 extern "C" {
     /// `FileHandle` from `open()`.
@@ -38,16 +49,26 @@ extern "C" {
 
 pub struct NodeStore;
 
-/// Bytes per read when hashing a partial file: bounded memory.
-const READ_CHUNK: u32 = 1 << 20;
+/// Bytes per read when hashing a partial file, and per write: few large
+/// writes cost far less than one promise per network chunk, and memory stays
+/// bounded.
+const BLOCK: u32 = 1 << 20;
 
+/// Writes in blocks and hashes each block with node:crypto on its way out.
 pub struct NodeWriter {
     handle: FileHandle,
+    hash: Hash,
+    pending: Vec<u8>,
 }
 
-impl FileWriter for NodeWriter {
-    async fn write(&mut self, bytes: &[u8]) -> Result<(), IoError> {
-        let mut rest = Uint8Array::from(bytes);
+impl NodeWriter {
+    async fn flush(&mut self) -> Result<(), IoError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut rest = Uint8Array::from(&self.pending[..]);
+        self.pending.clear();
+        self.hash.update(&rest);
         // `write` may take fewer bytes than offered; go on until all are in.
         while rest.length() > 0 {
             let result = call(self.handle.write(&rest)).await.map_err(io_error)?;
@@ -62,8 +83,38 @@ impl FileWriter for NodeWriter {
         Ok(())
     }
 
-    async fn close(self) -> Result<(), IoError> {
-        call(self.handle.close()).await.map(|_| ()).map_err(io_error)
+    /// Hash what the file already holds (appending to a partial download).
+    async fn hash_existing(&self, path: &str) -> Result<(), IoError> {
+        let reader: FileHandle = call(open(path, "r")).await.map_err(io_error)?.unchecked_into();
+        let buffer = Uint8Array::new_with_length(BLOCK);
+        let outcome = loop {
+            match call(reader.read(&buffer, 0, BLOCK, JsValue::NULL)).await {
+                Ok(result) => match number(&result, "bytesRead") as u32 {
+                    0 => break Ok(()),
+                    n => self.hash.update(&buffer.subarray(0, n)),
+                },
+                Err(e) => break Err(io_error(e)),
+            }
+        };
+        let _ = call(reader.close()).await;
+        outcome
+    }
+}
+
+impl FileWriter for NodeWriter {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), IoError> {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= BLOCK as usize {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn close(mut self) -> Result<String, IoError> {
+        let flushed = self.flush().await;
+        let closed = call(self.handle.close()).await.map(|_| ()).map_err(io_error);
+        flushed.and(closed)?;
+        Ok(self.hash.digest("hex"))
     }
 }
 
@@ -129,27 +180,6 @@ async fn remove(path: &str) {
 impl FileStore for NodeStore {
     type Writer<'w> = NodeWriter;
 
-    async fn read_chunks(&self, path: &str, sink: &mut dyn FnMut(&[u8])) -> Result<(), IoError> {
-        let handle: FileHandle = call(open(path, "r")).await.map_err(io_error)?.unchecked_into();
-        let buffer = Uint8Array::new_with_length(READ_CHUNK);
-        let mut chunk = vec![0u8; READ_CHUNK as usize];
-        let outcome = loop {
-            match call(handle.read(&buffer, 0, READ_CHUNK, JsValue::NULL)).await {
-                Ok(result) => {
-                    let n = number(&result, "bytesRead") as usize;
-                    if n == 0 {
-                        break Ok(());
-                    }
-                    buffer.subarray(0, n as u32).copy_to(&mut chunk[..n]);
-                    sink(&chunk[..n]);
-                }
-                Err(e) => break Err(io_error(e)),
-            }
-        };
-        let _ = call(handle.close()).await;
-        outcome
-    }
-
     async fn size(&self, path: &str) -> Option<u64> {
         stat_of(path).await.map(|s| number(&s, "size") as u64)
     }
@@ -177,9 +207,18 @@ impl FileStore for NodeStore {
     async fn open_writer(&self, path: &str, append: bool) -> Result<NodeWriter, IoError> {
         make_parent(path).await?;
         let handle = call(open(path, if append { "a" } else { "w" })).await.map_err(io_error)?;
-        Ok(NodeWriter {
+        let writer = NodeWriter {
             handle: handle.unchecked_into(),
-        })
+            hash: create_hash("sha256"),
+            pending: Vec::with_capacity(BLOCK as usize + (64 << 10)),
+        };
+        if append {
+            if let Err(e) = writer.hash_existing(path).await {
+                let _ = call(writer.handle.close()).await;
+                return Err(e);
+            }
+        }
+        Ok(writer)
     }
 
     async fn rename(&self, from: &str, to: &str) -> Result<(), IoError> {

@@ -115,6 +115,8 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
     /// A missing file is `false`; a gated, private or missing repo or
     /// revision is an error, as in huggingface_hub.
     pub async fn file_exists(&self, file: &FileRef) -> Result<bool, HubError> {
+        // A token that cannot be sent is its own typed error, before any request.
+        self.credentials.current()?;
         let mut url = self
             .endpoint
             .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
@@ -533,6 +535,14 @@ mod tests {
         let gated = FakeTransport::new().reply(&format!("{base}/x"), FakeReply::error(403, "GatedRepo", "restricted"));
         let err = pollster::block_on(client(&gated, &c).file_exists(&file("x"))).unwrap_err();
         assert_eq!(err.code, ErrorCode::GatedRepo);
+        let unsendable = FakeCredentials::new(Some("hf_has a space"));
+        let none = FakeTransport::new();
+        let err = pollster::block_on(client(&none, &unsendable).file_exists(&file("x"))).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidToken);
+        let err =
+            pollster::block_on(client(&none, &unsendable).repo_info_text(RepoType::Model, &repo(), None)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidToken);
+        assert!(none.requests().is_empty());
         let down = FakeTransport::new();
         let err = pollster::block_on(client(&down, &c).file_exists(&file("x"))).unwrap_err();
         assert_eq!(err.code, ErrorCode::Network);

@@ -13,6 +13,7 @@ mod call;
 mod chat;
 mod config;
 mod decode;
+mod fast_load;
 mod pyjson;
 mod strftime;
 #[cfg(test)]

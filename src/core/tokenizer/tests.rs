@@ -53,6 +53,17 @@ fn encodes_and_decodes() {
 }
 
 #[test]
+fn the_fast_loader_builds_what_the_crate_does() {
+    let fast = super::fast_load::load(TINY.as_bytes()).expect("fast path taken");
+    let mut slow = tokenizers::Tokenizer::from_bytes(TINY.as_bytes()).unwrap();
+    let _ = slow.with_truncation(None);
+    assert_eq!(fast.to_string(false).unwrap(), slow.to_string(false).unwrap());
+    // Unusual files go to the crate's loader.
+    assert!(super::fast_load::load(TINY.replace("\"1.0\"", "\"2.0\"").as_bytes()).is_none());
+    assert!(super::fast_load::load(TINY.replace("\"type\": \"WordLevel\", ", "").as_bytes()).is_none());
+}
+
+#[test]
 fn clean_up_applies_to_non_bpe_models_when_asked() {
     let t = tiny(json!({"clean_up_tokenization_spaces": true}));
     assert_eq!(t.decode_with(&[1, 6, 2], false, None).unwrap(), "hello, world");

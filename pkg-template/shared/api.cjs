@@ -32,10 +32,22 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
 
   const invalid = (message) => new HubError(message, { code: 'INVALID_OPTION' });
 
+  /** Options objects: undefined/null mean {}; anything else but an object is refused. */
+  function checkOptions(options, what) {
+    if (options != null && typeof options !== 'object') throw invalid(`${what}: options must be an object.`);
+  }
+
   function checkStrings(texts, what) {
     for (const t of texts) {
       if (typeof t !== 'string') throw invalid(`${what} must be a string or an array of strings.`);
     }
+  }
+
+  /** Part of a Uint32Array as a plain Array (a loop: Array.from iterates, much slower). */
+  function toArray(view, start = 0, end = view.length) {
+    const out = new Array(end - start);
+    for (let i = start; i < end; i++) out[i - start] = view[i];
+    return out;
   }
 
   /** Flat Uint32Array + row ends -> an array of plain number arrays. */
@@ -43,10 +55,26 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     const out = new Array(ends.length);
     let start = 0;
     for (let i = 0; i < ends.length; i++) {
-      out[i] = Array.from(flat.subarray(start, ends[i]));
+      out[i] = toArray(flat, start, ends[i]);
       start = ends[i];
     }
     return out;
+  }
+
+  // encode()'s text goes into a buffer in wasm memory that is kept between
+  // calls, and its ids are read from another: no allocation per call.
+  const encoder = new TextEncoder();
+  let memory;
+  let input = 0;
+  let inputSize = 0;
+  function writeInput(text) {
+    const size = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    if (size > inputSize) {
+      inputSize = Math.max(size, 1 << 16);
+      input = wasm.inputBuffer(inputSize);
+    }
+    memory ??= wasm.wasmMemory();
+    return encoder.encodeInto(text, new Uint8Array(memory.buffer, input, size)).written;
   }
 
   /** The wasm result of a batch call -> { input_ids, attention_mask, token_type_ids? }. */
@@ -95,6 +123,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
      * with `return_tensor: false`, and Python with no `return_tensors`).
      */
     _call(text, options = {}) {
+      checkOptions(options, 'tokenizer()');
       const batched = Array.isArray(text);
       const texts = batched ? text : [text];
       checkStrings(texts, '`text`');
@@ -121,16 +150,19 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     /** Token ids as a plain Array. Options: { add_special_tokens = true, text_pair }. */
     encode(text, options) {
       if (typeof text !== 'string') throw invalid('encode: `text` must be a string.');
+      checkOptions(options, 'encode');
       if (options?.text_pair != null) return this._call(text, { ...options, return_token_type_ids: false }).input_ids;
       const add = options?.add_special_tokens ?? true;
       if (typeof add !== 'boolean') throw invalid('encode: `add_special_tokens` must be true or false.');
-      return Array.from(this.#inner.encodeIds(text, add));
+      const count = this.#inner.encodeInput(writeInput(text), add);
+      return toArray(new Uint32Array(memory.buffer, wasm.outputIds(), count));
     }
 
     /** Many texts in one call into wasm: an array of id arrays. Options: { add_special_tokens = true }. */
     batch_encode(texts, options) {
       if (!Array.isArray(texts)) throw invalid('batch_encode: `texts` must be an array of strings.');
       checkStrings(texts, 'batch_encode: `texts`');
+      checkOptions(options, 'batch_encode');
       const add = options?.add_special_tokens ?? true;
       if (typeof add !== 'boolean') throw invalid('batch_encode: `add_special_tokens` must be true or false.');
       const raw = this.#inner.encodeBatch(texts.join(''), Uint32Array.from(texts, (t) => t.length), add);

@@ -5,6 +5,7 @@
 //! wrapper in api.cjs joins and reshapes).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use js_sys::{Object, Reflect, Uint32Array};
 use serde_json::{Map, Value};
@@ -16,12 +17,56 @@ use super::tokenizer::JsTokenizer;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::tokenizer::{BatchEncoding, CallOptions, ChatOptions, LocalTime, Padding, Truncation};
 
+thread_local! {
+    /// `encode`'s text and ids, kept between calls: the JS wrapper writes
+    /// UTF-8 straight into `INPUT` and reads the ids out of `OUTPUT`, so a
+    /// call allocates nothing at the boundary (profiled: per-call malloc,
+    /// realloc and free were a large part of encoding a short text).
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static OUTPUT: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The address of a buffer of at least `len` bytes for `encodeInput`'s text.
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(len: usize) -> *mut u8 {
+    INPUT.with_borrow_mut(|input| {
+        if input.len() < len {
+            input.resize(len, 0);
+        }
+        input.as_mut_ptr()
+    })
+}
+
+/// The address of the ids the last `encodeInput` wrote.
+#[wasm_bindgen(js_name = outputIds)]
+pub fn output_ids() -> *const u32 {
+    OUTPUT.with_borrow(|output| output.as_ptr())
+}
+
+/// The module's memory, for the views over those two buffers.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
 #[wasm_bindgen(js_class = Tokenizer)]
 impl JsTokenizer {
-    /// The hot path: no options object to read, the JS wrapper passes the flag.
-    #[wasm_bindgen(js_name = encodeIds)]
-    pub fn encode_ids(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>, JsValue> {
-        self.inner.encode(text, add_special_tokens).map_err(to_js)
+    /// The hot path: encode the first `len` bytes of the input buffer (UTF-8,
+    /// checked) into the output buffer; returns how many ids it holds.
+    #[wasm_bindgen(js_name = encodeInput)]
+    pub fn encode_input(&self, len: usize, add_special_tokens: bool) -> Result<u32, JsValue> {
+        INPUT
+            .with_borrow(|input| {
+                let text = input
+                    .get(..len)
+                    .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                    .ok_or_else(|| wrong_type("encode", "text", "a string"))?;
+                OUTPUT.with_borrow_mut(|output| {
+                    self.inner.encode_into(text, add_special_tokens, output)?;
+                    Ok(output.len() as u32)
+                })
+            })
+            .map_err(to_js)
     }
 
     /// Texts joined end to end, with their lengths in UTF-16 units; returns

@@ -160,6 +160,17 @@ impl LoadedTokenizer {
         Ok(encoding.get_ids().to_vec())
     }
 
+    /// `encode`, into a buffer the caller keeps (cleared first).
+    pub fn encode_into(&self, text: &str, add_special_tokens: bool, out: &mut Vec<u32>) -> Result<(), HubError> {
+        let encoding = self
+            .inner
+            .encode_fast(text, add_special_tokens)
+            .map_err(failed("encode"))?;
+        out.clear();
+        out.extend_from_slice(encoding.get_ids());
+        Ok(())
+    }
+
     /// Several texts; ids of all of them end to end in `ids`, and where each
     /// one ends in `ends` (so the boundary is crossed once per batch).
     pub fn encode_many(&self, texts: &[&str], add_special_tokens: bool) -> Result<(Vec<u32>, Vec<u32>), HubError> {

@@ -207,12 +207,15 @@ impl JsTokenizer {
             let opts = Options::new(&options, WHAT)?;
             let tokenize = opts.bool_or("tokenize", true)?;
             let return_dict = opts.bool_or("return_dict", true)?;
-            if opts.raw("continue_final_message").is_some_and(|v| v.is_truthy()) {
-                return Err(HubError::new(
-                    ErrorCode::InvalidOption,
-                    "apply_chat_template: `continue_final_message` is not supported yet.",
-                ));
-            }
+            let continue_final = match opts.raw("continue_final_message") {
+                None => None,
+                Some(v) => match (v.as_bool(), v.as_string()) {
+                    (Some(false), _) => None,
+                    (Some(true), _) => Some("content".to_owned()),
+                    (_, Some(field)) => Some(field),
+                    _ => return Err(wrong_type(WHAT, "continue_final_message", "true, false or a field name")),
+                },
+            };
             let mut call = match opts.object("tokenizer_kwargs") {
                 Some(kwargs) => call_options(&Options::new(&kwargs, WHAT)?, WHAT)?,
                 None => CallOptions::new(),
@@ -253,6 +256,7 @@ impl JsTokenizer {
                 chat_template: opts.string("chat_template")?,
                 extra,
                 now: Some(now),
+                continue_final,
             };
             let rendered = self.inner.render_chat(&conversation, &chat)?;
             if !tokenize {

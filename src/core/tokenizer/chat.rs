@@ -27,7 +27,15 @@ pub struct ChatOptions {
     pub extra: Map<String, Value>,
     /// For `strftime_now`; `None` renders the Unix epoch.
     pub now: Option<LocalTime>,
+    /// `continue_final_message`: the field of the last message to leave
+    /// open (`"content"` for `true`), so the model continues it.
+    pub continue_final: Option<String>,
 }
+
+/// Appended to the message to continue, then cut off the rendered text
+/// with whatever the template put after it (transformers' method).
+const CONTINUE_TAG: &str = "CONTINUE_FINAL_MESSAGE_TAG ";
+const REASONING_FIELDS: [&str; 3] = ["reasoning_content", "thinking", "reasoning"];
 
 /// The rendered prompts, and whether the input was a batch of conversations.
 pub struct Rendered {
@@ -119,6 +127,12 @@ impl LoadedTokenizer {
                 .add_template_owned(source.clone(), source.clone())
                 .map_err(|e| template_failed(&e))?;
         }
+        if options.continue_final.is_some() && options.add_generation_prompt {
+            return Err(bad(
+                "`continue_final_message` and `add_generation_prompt` cannot be used together: the first continues \
+                 the last message, the second starts a new one.",
+            ));
+        }
         let now = options.now.unwrap_or(LocalTime { local_ms: 0 });
         let mut texts = Vec::with_capacity(conversations.len());
         for messages in conversations {
@@ -129,6 +143,13 @@ impl LoadedTokenizer {
                     _ => Err(bad("each message must be an object such as {role, content}.")),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let (messages, continued) = match &options.continue_final {
+                Some(field) => {
+                    let (messages, text) = tag_final_message(messages, field, &source).map_err(|m| bad(&m))?;
+                    (messages, Some(text))
+                }
+                None => (messages, None),
+            };
             let mut context = Map::new();
             context.insert("messages".into(), Value::Array(messages));
             context.insert("tools".into(), options.tools.clone().unwrap_or(Value::Null));
@@ -145,7 +166,11 @@ impl LoadedTokenizer {
             let strftime_now = JinjaValue::from_function(move |format: String| strftime(&format, now));
             ctx = minijinja::context! { strftime_now => strftime_now, ..ctx };
             let template = self.chat.env.get_template(&source).map_err(|e| template_failed(&e))?;
-            texts.push(template.render(ctx).map_err(|e| template_failed(&e))?);
+            let rendered = template.render(ctx).map_err(|e| template_failed(&e))?;
+            texts.push(match continued {
+                Some(text) => cut_at_tag(rendered, &text).map_err(|m| bad(&m))?,
+                None => rendered,
+            });
         }
         Ok(Rendered { texts, batched })
     }
@@ -173,6 +198,75 @@ fn prepare_message(message: &Map<String, Value>) -> Value {
         out = aliased;
     }
     Value::Object(out)
+}
+
+/// Put the tag after the text to continue; returns the messages and that text.
+fn tag_final_message(mut messages: Vec<Value>, field: &str, source: &str) -> Result<(Vec<Value>, String), String> {
+    let fields: Vec<&str> = {
+        let last = messages
+            .last()
+            .and_then(Value::as_object)
+            .ok_or("the conversation is empty")?;
+        let value = last
+            .get(field)
+            .ok_or(format!("the final message has no `{field}` to continue"))?;
+        if REASONING_FIELDS.contains(&field) {
+            // Reasoning is offered under several names: tag every copy.
+            REASONING_FIELDS
+                .iter()
+                .copied()
+                .filter(|f| last.get(*f) == Some(value))
+                .collect()
+        } else {
+            vec![field]
+        }
+    };
+    if !fields.iter().any(|f| source.contains(f)) {
+        return Err(format!(
+            "`continue_final_message` names `{field}`, which the chat template does not use"
+        ));
+    }
+    let last = messages
+        .last_mut()
+        .and_then(Value::as_object_mut)
+        .ok_or("the conversation is empty")?;
+    let mut original = None;
+    for f in &fields {
+        match last.get_mut(*f) {
+            Some(Value::String(text)) => {
+                original.get_or_insert_with(|| text.clone());
+                text.push_str(CONTINUE_TAG);
+            }
+            Some(Value::Array(blocks)) => {
+                // The last block with text, as transformers picks it.
+                let block = blocks
+                    .iter_mut()
+                    .rev()
+                    .find_map(|b| b.get_mut("text").filter(|t| t.is_string()))
+                    .ok_or("the final message has no text to continue")?;
+                if let Value::String(text) = block {
+                    original.get_or_insert_with(|| text.clone());
+                    text.push_str(CONTINUE_TAG);
+                }
+            }
+            _ => return Err(format!("the final message's `{f}` is not text")),
+        }
+    }
+    Ok((messages, original.unwrap_or_default()))
+}
+
+/// Cut the rendered text right after the continued message.
+fn cut_at_tag(rendered: String, text: &str) -> Result<String, String> {
+    let tag = CONTINUE_TAG.trim();
+    let at = rendered.rfind(tag).filter(|_| rendered.contains(text.trim())).ok_or(
+        "the final message does not appear in the rendered chat (the template changes it), so it cannot be continued",
+    )?;
+    Ok(if rendered[at..].starts_with(CONTINUE_TAG) {
+        rendered[..at].to_owned()
+    } else {
+        // The template trimmed the message's trailing space: so do we.
+        rendered[..at].trim_end().to_owned()
+    })
 }
 
 /// transformers' `tojson`: `json.dumps(x, ensure_ascii=False, indent=None,

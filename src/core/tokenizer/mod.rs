@@ -115,8 +115,11 @@ impl LoadedTokenizer {
     /// `config_json` is `None` when the repo has no tokenizer_config.json,
     /// which is allowed: tokenizer.json alone is enough to tokenize.
     pub fn from_files(repo_id: &str, tokenizer_json: &[u8], config_json: Option<&[u8]>) -> Result<Self, HubError> {
-        let mut inner =
-            Tokenizer::from_bytes(tokenizer_json).map_err(|e| load_error(repo_id, tokenizer_json, &e.to_string()))?;
+        let mut inner = match fast_load::load(tokenizer_json) {
+            Some(tokenizer) => tokenizer,
+            None => Tokenizer::from_bytes(tokenizer_json)
+                .map_err(|e| load_error(repo_id, tokenizer_json, &e.to_string()))?,
+        };
         // transformers replaces the file's own truncation and padding with
         // the call's options (none for `encode`); so does `call`.
         let _ = inner.with_truncation(None);

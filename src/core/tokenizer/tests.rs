@@ -270,3 +270,39 @@ fn chooses_among_named_templates() {
         ErrorCode::ChatTemplate
     );
 }
+
+#[test]
+fn continues_the_final_message() {
+    let mut t = tiny(
+        json!({"chat_template": "{% for m in messages %}<{{ m.role }}>{{ m.content | trim }}</{{ m.role }}>\n{% endfor %}"}),
+    );
+    let messages = json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "The answer is "}]);
+    let options = ChatOptions {
+        continue_final: Some("content".into()),
+        ..Default::default()
+    };
+    // `trim` removed the space before the tag: the text is cut before it too.
+    assert_eq!(
+        t.render_chat(&messages, &options).unwrap().texts,
+        vec!["<user>hi</user>\n<assistant>The answer is"]
+    );
+    let parts = json!([{"role": "assistant", "content": [{"type": "text", "text": "a"}, {"type": "image"}]}]);
+    let mut t2 = tiny(json!({"chat_template": "{{ messages[0].content[0].text }}!"}));
+    assert_eq!(t2.render_chat(&parts, &options).unwrap().texts, vec!["a"]);
+    for bad in [
+        ChatOptions {
+            continue_final: Some("content".into()),
+            add_generation_prompt: true,
+            ..Default::default()
+        },
+        ChatOptions {
+            continue_final: Some("reasoning".into()),
+            ..Default::default()
+        },
+    ] {
+        assert_eq!(
+            t.render_chat(&messages, &bad).err().unwrap().code,
+            ErrorCode::InvalidOption
+        );
+    }
+}

@@ -113,6 +113,8 @@ export interface ChatTemplateOptions {
   truncation?: TruncationOption;
   max_length?: number | null;
   tokenizer_kwargs?: TokenizerCallOptions;
+  /** Leave the last message open (prefill): true for its `content`, or the name of the field to continue. */
+  continue_final_message?: boolean | string;
   /** Any other key is a variable for the template (e.g. `enable_thinking`, `date_string`). */
   [variable: string]: unknown;
 }

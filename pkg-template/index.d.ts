@@ -17,6 +17,8 @@ export type HubErrorCode =
   | 'TOO_MANY_REDIRECTS'
   | 'HTTP_ERROR'
   | 'INVALID_TOKENIZER'
+  | 'UNSUPPORTED_TOKENIZER'
+  | 'CHAT_TEMPLATE'
   | 'TOKEN_REFUSED'
   | 'PROXY_REFUSED'
   | 'NOT_CACHED'
@@ -60,13 +62,120 @@ export interface PretrainedOptions {
   progress_callback?: (info: ProgressInfo) => void;
 }
 
+/** `padding`: true/'longest' pads to the longest row, 'max_length' to `max_length` (else model_max_length). */
+export type PaddingOption = boolean | 'longest' | 'max_length' | 'do_not_pad';
+export type TruncationOption = boolean | 'longest_first' | 'only_first' | 'only_second' | 'do_not_truncate';
+
+export interface TokenizerCallOptions {
+  /** Second sequence(s): a string for a string `text`, an array of the same length for an array. */
+  text_pair?: string | string[] | null;
+  /** Default true. */
+  add_special_tokens?: boolean;
+  padding?: PaddingOption;
+  /** `max_length` alone turns truncation on (as in transformers). */
+  truncation?: TruncationOption | null;
+  max_length?: number | null;
+  pad_to_multiple_of?: number | null;
+  /** Default: as the tokenizer's class (BERT-like ones, or `model_input_names` in the config). */
+  return_token_type_ids?: boolean | null;
+  return_attention_mask?: boolean | null;
+  /** Only `false` is accepted: hubguard always returns plain arrays. */
+  return_tensor?: false;
+}
+
+/** Plain arrays: one row (`number[]`) for a string, rows (`number[][]`) for an array of strings. */
+export interface BatchEncoding<Row> {
+  input_ids: Row;
+  attention_mask: Row;
+  token_type_ids?: Row;
+}
+
+export interface DecodeOptions {
+  skip_special_tokens?: boolean;
+  /** Default: the config's `clean_up_tokenization_spaces` (false if unset); never applied to BPE models, as in transformers v5. */
+  clean_up_tokenization_spaces?: boolean | null;
+}
+
+export interface Message {
+  role: string;
+  content?: string | Array<Record<string, unknown>> | null;
+  [key: string]: unknown;
+}
+
+export interface ChatTemplateOptions {
+  add_generation_prompt?: boolean;
+  /** Default true: return ids (see `return_dict`); false returns the text. */
+  tokenize?: boolean;
+  /** Default true: `{ input_ids, attention_mask }`; false: the ids alone. */
+  return_dict?: boolean;
+  /** JSON schemas of tools, for templates that list them (picks a `tool_use` template if the repo has one). */
+  tools?: Array<Record<string, unknown>> | null;
+  documents?: Array<Record<string, unknown>> | null;
+  /** A template's source, or the name of one of the repo's named templates. */
+  chat_template?: string | null;
+  padding?: PaddingOption;
+  truncation?: TruncationOption;
+  max_length?: number | null;
+  tokenizer_kwargs?: TokenizerCallOptions;
+  /** Leave the last message open (prefill): true for its `content`, or the name of the field to continue. */
+  continue_final_message?: boolean | string;
+  /** Any other key is a variable for the template (e.g. `enable_thinking`, `date_string`). */
+  [variable: string]: unknown;
+}
+
+type Ids = Iterable<number | bigint> | ArrayLike<number>;
+
 export declare class PreTrainedTokenizer {
   private constructor();
-  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
-  decode(ids: Iterable<number | bigint> | ArrayLike<number>, options?: { skip_special_tokens?: boolean }): string;
-  tokenize(text: string): string[];
+  encode(text: string, options?: { add_special_tokens?: boolean; text_pair?: string | null }): number[];
+  /** Many texts in one call into wasm. */
+  batch_encode(texts: string[], options?: { add_special_tokens?: boolean }): number[][];
+  decode(ids: Ids, options?: DecodeOptions): string;
+  batch_decode(batch: Ids[], options?: DecodeOptions): string[];
+  /** Token strings; without special tokens unless asked. */
+  tokenize(text: string, options?: { pair?: string | null; add_special_tokens?: boolean }): string[];
+  convert_tokens_to_ids(token: string): number | undefined;
+  convert_tokens_to_ids(tokens: string[]): Array<number | undefined>;
+  /** token -> id, added tokens included. */
+  get_vocab(): Record<string, number>;
+  apply_chat_template(conversation: Message[], options: ChatTemplateOptions & { tokenize: false }): string;
+  apply_chat_template(conversation: Message[][], options: ChatTemplateOptions & { tokenize: false }): string[];
+  apply_chat_template(conversation: Message[], options: ChatTemplateOptions & { return_dict: false }): number[];
+  apply_chat_template(conversation: Message[], options?: ChatTemplateOptions): BatchEncoding<number[]>;
+  apply_chat_template(conversation: Message[][], options?: ChatTemplateOptions): BatchEncoding<number[][]> | number[][];
+  get_chat_template(options?: { chat_template?: string | null; tools?: unknown[] | null }): string;
   /** tokenizer_config.json ({} when the repo has none). */
   readonly config: Record<string, unknown>;
+  /** As written in tokenizer_config.json: a string, a list of `{name, template}`, or null. */
+  readonly chat_template: string | Array<{ name: string; template: string }> | null;
+  /** Special tokens from tokenizer_config.json (null when unset; `pad_token` falls back to `eos_token`). */
+  readonly bos_token: string | null;
+  readonly bos_token_id: number | null;
+  readonly eos_token: string | null;
+  readonly eos_token_id: number | null;
+  readonly unk_token: string | null;
+  readonly unk_token_id: number | null;
+  readonly pad_token: string | null;
+  readonly pad_token_id: number | null;
+  readonly sep_token: string | null;
+  readonly sep_token_id: number | null;
+  readonly cls_token: string | null;
+  readonly cls_token_id: number | null;
+  readonly mask_token: string | null;
+  readonly mask_token_id: number | null;
+  /** The added tokens tokenizer.json marks special (what `skip_special_tokens` removes), by id. */
+  readonly all_special_ids: number[];
+  readonly all_special_tokens: string[];
+  /** Infinity when the config sets no limit. */
+  readonly model_max_length: number;
+  readonly padding_side: 'left' | 'right';
+  readonly truncation_side: 'left' | 'right';
+}
+
+/** Tokenizers are callable, as in Transformers.js. */
+export interface PreTrainedTokenizer {
+  (text: string, options?: TokenizerCallOptions): BatchEncoding<number[]>;
+  (text: string[], options?: TokenizerCallOptions): BatchEncoding<number[][]>;
 }
 
 export declare class AutoTokenizer {

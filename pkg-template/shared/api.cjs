@@ -30,35 +30,267 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
 
   const INTERNAL = Symbol('hubguard.internal');
 
-  /** A loaded tokenizer, shaped like Transformers.js' PreTrainedTokenizer. */
-  class PreTrainedTokenizer {
+  const invalid = (message) => new HubError(message, { code: 'INVALID_OPTION' });
+
+  /** Options objects: undefined/null mean {}; anything else but an object is refused. */
+  function checkOptions(options, what) {
+    if (options != null && typeof options !== 'object') throw invalid(`${what}: options must be an object.`);
+  }
+
+  function checkStrings(texts, what) {
+    for (const t of texts) {
+      if (typeof t !== 'string') throw invalid(`${what} must be a string or an array of strings.`);
+    }
+  }
+
+  /** Part of a Uint32Array as a plain Array (a loop: Array.from iterates, much slower). */
+  function toArray(view, start = 0, end = view.length) {
+    const out = new Array(end - start);
+    for (let i = start; i < end; i++) out[i - start] = view[i];
+    return out;
+  }
+
+  /** Flat Uint32Array + row ends -> an array of plain number arrays. */
+  function rows(flat, ends) {
+    const out = new Array(ends.length);
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      out[i] = toArray(flat, start, ends[i]);
+      start = ends[i];
+    }
+    return out;
+  }
+
+  // encode()'s text goes into a buffer in wasm memory that is kept between
+  // calls, and its ids are read from another: no allocation per call.
+  const encoder = new TextEncoder();
+  let memory;
+  let input = 0;
+  let inputSize = 0;
+  function writeInput(text) {
+    const size = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    if (size > inputSize) {
+      inputSize = Math.max(size, 1 << 16);
+      input = wasm.inputBuffer(inputSize);
+    }
+    memory ??= wasm.wasmMemory();
+    return encoder.encodeInto(text, new Uint8Array(memory.buffer, input, size)).written;
+  }
+
+  /** The wasm result of a batch call -> { input_ids, attention_mask, token_type_ids? }. */
+  function batchResult(raw, batched) {
+    const result = {};
+    for (const key of ['input_ids', 'attention_mask', 'token_type_ids']) {
+      if (raw[key] === undefined) continue;
+      const r = rows(raw[key], raw.ends);
+      result[key] = batched ? r : r[0];
+    }
+    return result;
+  }
+
+  // Lets instances be functions (`tokenizer(text)`, as in Transformers.js)
+  // while their class fields, private ones included, land on that function.
+  class CallableBase {
+    constructor(fn) {
+      return fn;
+    }
+  }
+
+  /**
+   * A loaded tokenizer, shaped like Transformers.js' PreTrainedTokenizer.
+   * Calling it (`tokenizer(text, options)`) returns plain arrays.
+   */
+  class PreTrainedTokenizer extends CallableBase {
     #inner;
+    #info;
+    #vocab;
 
     constructor(key, inner) {
       if (key !== INTERNAL) {
         throw new TypeError('Use AutoTokenizer.from_pretrained(repoId) to load a tokenizer.');
       }
+      const call = (text, options) => call._call(text, options);
+      super(call);
+      Object.setPrototypeOf(call, new.target.prototype);
       this.#inner = inner;
+      this.#info = JSON.parse(inner.info());
     }
 
-    /** Token ids as a plain Array. Options: { add_special_tokens = true }. */
+    /**
+     * `tokenizer(text | text[], { text_pair, padding, truncation, max_length,
+     * add_special_tokens, return_token_type_ids, ... })`: one row per text. A
+     * single string gives flat arrays, a list nested ones (as Transformers.js
+     * with `return_tensor: false`, and Python with no `return_tensors`).
+     */
+    _call(text, options = {}) {
+      checkOptions(options, 'tokenizer()');
+      const batched = Array.isArray(text);
+      const texts = batched ? text : [text];
+      checkStrings(texts, '`text`');
+      if (batched && texts.length === 0) throw invalid('`text` must not be an empty array.');
+      const pair = options?.text_pair ?? null;
+      let pairs = null;
+      if (pair !== null) {
+        if (batched !== Array.isArray(pair)) {
+          throw invalid('`text_pair` must be an array when `text` is one, and a string when `text` is a string.');
+        }
+        pairs = batched ? pair : [pair];
+        checkStrings(pairs, '`text_pair`');
+      }
+      const raw = this.#inner.call(
+        texts.join(''),
+        Uint32Array.from(texts, (t) => t.length),
+        pairs === null ? undefined : pairs.join(''),
+        pairs === null ? undefined : Uint32Array.from(pairs, (t) => t.length),
+        options,
+      );
+      return batchResult(raw, batched);
+    }
+
+    /** Token ids as a plain Array. Options: { add_special_tokens = true, text_pair }. */
     encode(text, options) {
-      return Array.from(this.#inner.encode(text, options));
+      if (typeof text !== 'string') throw invalid('encode: `text` must be a string.');
+      checkOptions(options, 'encode');
+      if (options?.text_pair != null) return this._call(text, { ...options, return_token_type_ids: false }).input_ids;
+      const add = options?.add_special_tokens ?? true;
+      if (typeof add !== 'boolean') throw invalid('encode: `add_special_tokens` must be true or false.');
+      const count = this.#inner.encodeInput(writeInput(text), add);
+      return toArray(new Uint32Array(memory.buffer, wasm.outputIds(), count));
     }
 
-    /** Options: { skip_special_tokens = false }. */
+    /** Many texts in one call into wasm: an array of id arrays. Options: { add_special_tokens = true }. */
+    batch_encode(texts, options) {
+      if (!Array.isArray(texts)) throw invalid('batch_encode: `texts` must be an array of strings.');
+      checkStrings(texts, 'batch_encode: `texts`');
+      checkOptions(options, 'batch_encode');
+      const add = options?.add_special_tokens ?? true;
+      if (typeof add !== 'boolean') throw invalid('batch_encode: `add_special_tokens` must be true or false.');
+      const raw = this.#inner.encodeBatch(texts.join(''), Uint32Array.from(texts, (t) => t.length), add);
+      return rows(raw.ids, raw.ends);
+    }
+
+    /** Options: { skip_special_tokens = false, clean_up_tokenization_spaces = config }. */
     decode(ids, options) {
       return this.#inner.decode(ids, options);
     }
 
-    /** Token strings, without special tokens. */
-    tokenize(text) {
-      return this.#inner.tokenize(text);
+    /** One string per row of ids, decoded in one call. Same options as `decode`. */
+    batch_decode(batch, options) {
+      if (!Array.isArray(batch)) throw invalid('batch_decode: `batch` must be an array of id arrays.');
+      const flat = [];
+      const ends = new Uint32Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const row = batch[i];
+        if (row == null || typeof row === 'string' || typeof row[Symbol.iterator] !== 'function') {
+          throw invalid('batch_decode: `batch` must be an array of id arrays.');
+        }
+        for (const id of row) flat.push(id);
+        ends[i] = flat.length;
+      }
+      return this.#inner.batchDecode(flat, ends, options);
+    }
+
+    /** Token strings. Options: { pair, add_special_tokens = false }. */
+    tokenize(text, options) {
+      if (typeof text !== 'string') throw invalid('tokenize: `text` must be a string.');
+      return this.#inner.tokenizeText(text, options);
+    }
+
+    /** A token's id (undefined if unknown), or an array of them. */
+    convert_tokens_to_ids(tokens) {
+      if (typeof tokens === 'string') return this.#inner.tokenToId(tokens);
+      if (!Array.isArray(tokens)) throw invalid('convert_tokens_to_ids: give a token or an array of tokens.');
+      checkStrings(tokens, 'convert_tokens_to_ids: each token');
+      return tokens.map((t) => this.#inner.tokenToId(t));
+    }
+
+    /** { token: id } for the whole vocabulary, added tokens included. */
+    get_vocab() {
+      if (!this.#vocab) {
+        const { tokens, ids } = this.#inner.vocab();
+        this.#vocab = Object.fromEntries(tokens.map((t, i) => [t, ids[i]]));
+      }
+      return { ...this.#vocab };
+    }
+
+    /**
+     * Render the repo's chat template. Options: { add_generation_prompt,
+     * tokenize = true, return_dict = true, tools, documents, chat_template,
+     * padding, truncation, max_length, tokenizer_kwargs, ...template variables }.
+     * Returns the text (tokenize: false), { input_ids, attention_mask }, or
+     * the ids (return_dict: false).
+     */
+    apply_chat_template(conversation, options = {}) {
+      const raw = this.#inner.applyChatTemplate(conversation, options);
+      if (typeof raw === 'string' || Array.isArray(raw)) return raw;
+      const result = batchResult(raw, raw.batched);
+      return raw.return_dict ? result : result.input_ids;
+    }
+
+    /** The template `apply_chat_template` would use (by name, or the tool_use one when tools are given). */
+    get_chat_template({ chat_template = null, tools = null } = {}) {
+      const templates = this.#info.chat_template;
+      if (Array.isArray(templates)) {
+        const byName = Object.fromEntries(templates.map((t) => [t.name, t.template]));
+        if (chat_template !== null) return byName[chat_template] ?? chat_template;
+        if (tools !== null && byName.tool_use !== undefined) return byName.tool_use;
+        if (byName.default !== undefined) return byName.default;
+        throw new HubError(
+          `This tokenizer has several chat templates and none named \`default\`; pass \`chat_template\` with one of: ${Object.keys(byName).join(', ')}.`,
+          { code: 'CHAT_TEMPLATE' },
+        );
+      }
+      if (chat_template !== null) return chat_template;
+      if (typeof templates === 'string') return templates;
+      throw new HubError('This tokenizer has no chat template; pass one with the `chat_template` option.', {
+        code: 'CHAT_TEMPLATE',
+      });
+    }
+
+    /** tokenizer_config.json's `chat_template` as written (a string, a list of {name, template}, or null). */
+    get chat_template() {
+      return this.#info.chat_template;
+    }
+
+    get all_special_ids() {
+      return [...this.#info.all_special_ids];
+    }
+
+    get all_special_tokens() {
+      return [...this.#info.all_special_tokens];
+    }
+
+    /** Infinity when the config sets no limit. */
+    get model_max_length() {
+      return this.#info.model_max_length ?? Infinity;
+    }
+
+    get padding_side() {
+      return this.#info.padding_side;
+    }
+
+    get truncation_side() {
+      return this.#info.truncation_side;
     }
 
     /** tokenizer_config.json as an object ({} when the repo has none). */
     get config() {
       return this.#inner.config;
+    }
+
+    // bos_token, bos_token_id, eos_token, ...: from tokenizer_config.json
+    // (pad_token falls back to eos_token, as in Transformers.js); null when unset.
+    static {
+      for (const name of ['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask']) {
+        for (const key of [`${name}_token`, `${name}_token_id`]) {
+          Object.defineProperty(PreTrainedTokenizer.prototype, key, {
+            get() {
+              return this.#info.special[key] ?? null;
+            },
+            configurable: true,
+          });
+        }
+      }
     }
   }
 

@@ -9,6 +9,7 @@ mod errors;
 mod options;
 mod progress;
 mod tokenizer;
+mod tokenizer_api;
 
 // The proxy holds a token, so only the server (Node) build has it.
 #[cfg(feature = "node")]

@@ -21,7 +21,7 @@ impl<'a> Options<'a> {
         }
     }
 
-    fn raw(&self, key: &str) -> Option<JsValue> {
+    pub fn raw(&self, key: &str) -> Option<JsValue> {
         if !self.object.is_object() {
             return None;
         }

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::context::hub_context;
 use super::errors::to_js;
-use super::options::{ids_arg, string_arg, Options};
+use super::options::{string_arg, Options};
 use super::progress::report_progress;
 use crate::core::classify::needs_credentials;
 use crate::core::endpoint::Endpoint;
@@ -122,38 +122,14 @@ thread_local! {
     static PROXIED_REPOS: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
+/// A loaded tokenizer; its methods are in tokenizer_api.rs.
 #[wasm_bindgen(js_name = Tokenizer)]
 pub struct JsTokenizer {
-    inner: LoadedTokenizer,
+    pub(super) inner: LoadedTokenizer,
 }
 
 #[wasm_bindgen(js_class = Tokenizer)]
 impl JsTokenizer {
-    /// `encode(text, { add_special_tokens = true })`
-    pub fn encode(&self, text: JsValue, options: JsValue) -> Result<Vec<u32>, JsValue> {
-        let run = || {
-            let text = string_arg(&text, "encode", "text")?;
-            let add_special_tokens = Options::new(&options, "encode")?.bool_or("add_special_tokens", true)?;
-            self.inner.encode(&text, add_special_tokens)
-        };
-        run().map_err(to_js)
-    }
-
-    pub fn tokenize(&self, text: JsValue) -> Result<Vec<String>, JsValue> {
-        let text = string_arg(&text, "tokenize", "text").map_err(to_js)?;
-        self.inner.tokenize(&text).map_err(to_js)
-    }
-
-    /// `decode(ids, { skip_special_tokens = false })`
-    pub fn decode(&self, ids: JsValue, options: JsValue) -> Result<String, JsValue> {
-        let run = || {
-            let ids = ids_arg(&ids, "decode")?;
-            let skip_special_tokens = Options::new(&options, "decode")?.bool_or("skip_special_tokens", false)?;
-            self.inner.decode(&ids, skip_special_tokens)
-        };
-        run().map_err(to_js)
-    }
-
     /// tokenizer_config.json, as an object.
     #[wasm_bindgen(getter)]
     pub fn config(&self) -> JsValue {

@@ -25,6 +25,10 @@ pub enum ErrorCode {
     TooManyRedirects,
     HttpError,
     InvalidTokenizer,
+    /// A well-formed tokenizer.json of a kind the `tokenizers` crate cannot run.
+    UnsupportedTokenizer,
+    /// No chat template, or one that failed to render (`raise_exception`).
+    ChatTemplate,
     TokenRefused,
     ProxyRefused,
     NotCached,
@@ -54,6 +58,8 @@ impl ErrorCode {
             ErrorCode::TooManyRedirects => "TOO_MANY_REDIRECTS",
             ErrorCode::HttpError => "HTTP_ERROR",
             ErrorCode::InvalidTokenizer => "INVALID_TOKENIZER",
+            ErrorCode::UnsupportedTokenizer => "UNSUPPORTED_TOKENIZER",
+            ErrorCode::ChatTemplate => "CHAT_TEMPLATE",
             ErrorCode::TokenRefused => "TOKEN_REFUSED",
             ErrorCode::ProxyRefused => "PROXY_REFUSED",
             ErrorCode::NotCached => "NOT_CACHED",

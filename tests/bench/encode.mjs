@@ -1,25 +1,33 @@
-// Encode benchmark: hubguard against Transformers.js on the same Llama-2
-// tokenizer (from the local Hub), in one run. Prints tokens/s, the ratio,
-// and from_pretrained load times; fails if the two disagree on any id.
+// Encode and load benchmark over the conformance matrix (every tokenizer in
+// tests/fixtures/conformance.mjs), in one run: hubguard against
+// Transformers.js and native Python `tokenizers`, each tokenizer served by
+// the local Hub. Prints tokens/s, ratios with their geometric means, cold
+// and warm (from cache) load times, and the gzipped size of the browser
+// wasm. Fails if hubguard's ids differ from Python's on any line.
 //
 //   make bench        (or: node tests/bench/encode.mjs after `make consumer`)
+//   BENCH_ROUNDS=5 BENCH_ONLY=llama3,qwen3 make bench
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startHub } from '../hub/server.mjs';
-import { defaultFixtureDir } from '../fixtures/llama2.mjs';
+import { matrix, texts } from '../fixtures/conformance.mjs';
 import { corpus } from './corpus.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const fromConsumer = createRequire(path.resolve(here, '../../target/consumer/package.json'));
+const consumer = path.resolve(here, '../../target/consumer');
+const fromConsumer = createRequire(path.join(consumer, 'package.json'));
 const fromTests = createRequire(path.resolve(here, '../package.json'));
 
-const REPO = 'hubguard-test/public-llama';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ONLY = process.env.BENCH_ONLY?.split(',');
 
 async function timed(fn) {
   const start = performance.now();
@@ -39,53 +47,104 @@ function bestOf(fn) {
   return { result, ms: best };
 }
 
-const hub = await startHub();
+const geomean = (xs) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+const digest = (ids) => createHash('sha256').update(JSON.stringify(ids)).digest('hex');
+
+let tokenizers = await matrix();
+const unigram = tokenizers.find((t) => t.name === 'unigram');
+if (!existsSync(path.join(unigram.dir, 'tokenizer.json'))) {
+  spawnSync(process.env.PYTHON ?? 'python3', [path.resolve(here, '../python/tokenizer_reference.py')], {
+    input: JSON.stringify({ train_unigram: unigram.dir, texts: texts([]) }),
+  });
+}
+if (ONLY) tokenizers = tokenizers.filter((t) => ONLY.includes(t.name));
+
+const extraRepos = tokenizers.map((t) => {
+  const files = { 'tokenizer.json': readFileSync(path.join(t.dir, 'tokenizer.json')) };
+  const config = path.join(t.dir, 'tokenizer_config.json');
+  if (existsSync(config)) files['tokenizer_config.json'] = readFileSync(config);
+  return { id: `bench/${t.name}`, files };
+});
+const hub = await startHub({ extraRepos });
+const cacheHome = mkdtempSync(path.join(tmpdir(), 'hubguard-bench-'));
+let failed = false;
 try {
   const hubguard = fromConsumer('hubguard');
   hubguard.env.endpoint = hub.url;
   const transformers = await import(fromTests.resolve('@huggingface/transformers'));
   transformers.env.remoteHost = `${hub.url}/`;
   transformers.env.allowLocalModels = false;
-  transformers.env.useFSCache = false;
   transformers.env.useBrowserCache = false;
-
-  const ours = await timed(() => hubguard.AutoTokenizer.from_pretrained(REPO));
-  const theirs = await timed(() => transformers.AutoTokenizer.from_pretrained(REPO));
+  transformers.env.useFSCache = true;
+  transformers.env.cacheDir = path.join(cacheHome, 'transformers.js');
 
   const lines = corpus();
   const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
-  const a = bestOf(() => lines.map((l) => ours.value.encode(l)));
-  const b = bestOf(() => lines.map((l) => theirs.value.encode(l)));
-
-  let mismatches = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const x = a.result[i];
-    const y = b.result[i];
-    if (x.length !== y.length || x.some((v, j) => v !== y[j])) {
-      if (mismatches++ < 3) console.error(`mismatch on line ${i}: ${JSON.stringify(lines[i])}\n  hubguard: ${x}\n  transformers.js: ${y}`);
-    }
+  console.log(`corpus: ${lines.length} lines, ${(bytes / 1e6).toFixed(2)} MB; best of ${ROUNDS}; tokens/s counted on hubguard's ids\n`);
+  const header = ['tokenizer', 'tokens', 'hubguard', 'batch', 'transformers.js', 'python', 'x TJS', 'x native', 'load cold/warm ms', 'TJS cold/warm ms'];
+  const rows = [];
+  const vsTjs = [];
+  const vsNative = [];
+  // Every load first: a long synchronous encode loop would let the Hub's
+  // keep-alive connections time out under the next load (ECONNRESET).
+  const loads = [];
+  for (const t of tokenizers) {
+    const repo = `bench/${t.name}`;
+    const cache_dir = path.join(cacheHome, 'hubguard');
+    const cold = await timed(() => hubguard.AutoTokenizer.from_pretrained(repo, { cache_dir }));
+    const warm = await timed(() => hubguard.AutoTokenizer.from_pretrained(repo, { cache_dir }));
+    const tjsCold = await timed(() => transformers.AutoTokenizer.from_pretrained(repo));
+    const tjsWarm = await timed(() => transformers.AutoTokenizer.from_pretrained(repo));
+    loads.push({ cold, warm, tjsCold, tjsWarm });
   }
-  const tokens = a.result.reduce((n, ids) => n + ids.length, 0);
-  const native = JSON.parse(
-    spawnSync(process.env.PYTHON ?? 'python3', [path.join(here, 'encode_native.py')], {
-      input: JSON.stringify({ tokenizer: path.join(defaultFixtureDir, 'tokenizer.json'), lines, rounds: ROUNDS }),
+  for (const [index, t] of tokenizers.entries()) {
+    const { cold, warm, tjsCold, tjsWarm } = loads[index];
+    const ours = warm.value;
+    const theirs = tjsWarm.value;
+
+    const a = bestOf(() => lines.map((l) => ours.encode(l)));
+    const batch = bestOf(() => ours.batch_encode(lines));
+    const b = bestOf(() => lines.map((l) => theirs.encode(l)));
+    const run = spawnSync(process.env.PYTHON ?? 'python3', [path.join(here, 'encode_native.py')], {
+      input: JSON.stringify({ tokenizer: path.join(t.dir, 'tokenizer.json'), lines, rounds: ROUNDS }),
       encoding: 'utf8',
       maxBuffer: 1 << 28,
-    }).stdout,
-  );
-  const ourDigest = createHash('sha256').update(JSON.stringify(a.result)).digest('hex');
-  const rate = (ms) => (tokens / (ms / 1000)).toFixed(0);
+    });
+    const native = JSON.parse(run.stdout);
 
-  console.log(`corpus: ${lines.length} lines, ${(bytes / 1e6).toFixed(2)} MB, ${tokens} tokens; best of ${ROUNDS}`);
-  console.log(`encode  hubguard:        ${rate(a.ms).padStart(10)} tokens/s  (${a.ms.toFixed(0)} ms)`);
-  console.log(`encode  transformers.js: ${rate(b.ms).padStart(10)} tokens/s  (${b.ms.toFixed(0)} ms)`);
-  console.log(`encode  python tokenizers:${rate(native.ms).padStart(10)} tokens/s  (${native.ms.toFixed(0)} ms, native anchor)`);
-  console.log(`encode  ratio hubguard / transformers.js: ${(b.ms / a.ms).toFixed(2)}x  (target >= 6x)`);
-  console.log(`encode  ratio hubguard / native tokenizers: ${(native.ms / a.ms).toFixed(2)}x`);
-  console.log(`load    hubguard: ${ours.ms.toFixed(0)} ms, transformers.js: ${theirs.ms.toFixed(0)} ms, ratio ${(theirs.ms / ours.ms).toFixed(2)}x`);
-  const nativeSame = native.ids_digest === ourDigest;
-  console.log(`ids     transformers.js: ${mismatches === 0 ? 'identical on every line' : `${mismatches} lines differ`}; python tokenizers: ${nativeSame ? 'identical' : 'DIFFERENT'}`);
-  process.exitCode = mismatches === 0 && nativeSame ? 0 : 1;
+    const tokens = a.result.reduce((n, ids) => n + ids.length, 0);
+    const tjsMismatches = a.result.filter((ids, i) => ids.length !== b.result[i].length || ids.some((v, j) => v !== b.result[i][j])).length;
+    const nativeSame = native.ids_digest === digest(a.result) && digest(batch.result) === native.ids_digest;
+    if (!nativeSame) failed = true;
+    const rate = (ms) => (tokens / (ms / 1000) / 1e6).toFixed(2) + 'M';
+    vsTjs.push(b.ms / a.ms);
+    vsNative.push(native.ms / a.ms);
+    rows.push([
+      t.name,
+      String(tokens),
+      rate(a.ms),
+      rate(batch.ms),
+      rate(b.ms) + (tjsMismatches ? ` (${tjsMismatches} lines differ)` : ''),
+      rate(native.ms),
+      (b.ms / a.ms).toFixed(2),
+      (native.ms / a.ms).toFixed(2) + (nativeSame ? '' : ' IDS DIFFER'),
+      `${cold.ms.toFixed(0)}/${warm.ms.toFixed(0)}`,
+      `${tjsCold.ms.toFixed(0)}/${tjsWarm.ms.toFixed(0)}`,
+    ]);
+    console.error(`  ${t.name} done`);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  console.log(`\ngeometric mean: hubguard / transformers.js ${geomean(vsTjs).toFixed(2)}x (target >= 3x); hubguard / native ${geomean(vsNative).toFixed(2)}x (target >= 0.9x on each: min ${Math.min(...vsNative).toFixed(2)}x)`);
+  console.log('columns: per-line encode() for hubguard, Transformers.js and Python; "batch" is hubguard batch_encode(lines), one call into wasm.');
+
+  const wasm = path.join(consumer, 'node_modules/hubguard/browser/hubguard_wasm_bg.wasm');
+  const raw = readFileSync(wasm);
+  console.log(`browser wasm: ${(raw.length / 1e6).toFixed(2)} MB, ${(gzipSync(raw, { level: 9 }).length / 1e6).toFixed(2)} MB gzipped (limit 2.5 MB)`);
+  console.log(`ids: hubguard ${failed ? 'DIFFERS from' : 'equals'} Python tokenizers on every line of every tokenizer`);
+  process.exitCode = failed ? 1 : 0;
 } finally {
   await hub.close();
 }

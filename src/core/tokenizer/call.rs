@@ -1,0 +1,231 @@
+//! `tokenizer(text, {text_pair, padding, truncation, max_length, ...})`:
+//! a batch of texts (or pairs) to `input_ids`, `attention_mask` and
+//! optionally `token_type_ids`, padded and truncated as transformers'
+//! `__call__` does.
+//!
+//! The option rules follow transformers' `_get_padding_truncation_strategies`
+//! (which Transformers.js mirrors): `max_length` alone turns truncation on,
+//! `padding: 'max_length'` and `truncation: true` without `max_length` use
+//! `model_max_length`, and a tokenizer without a limit does neither.
+
+use tokenizers::{EncodeInput, PostProcessor, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use super::config::Side;
+use super::LoadedTokenizer;
+use crate::core::error::{ErrorCode, HubError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Padding {
+    #[default]
+    None,
+    /// `true` / `'longest'`: to the longest sequence of the batch.
+    Longest,
+    /// `'max_length'`: to `max_length` (else `model_max_length`).
+    MaxLength,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Truncation {
+    /// Not given: on only when `max_length` is given without padding.
+    #[default]
+    Unset,
+    Off,
+    LongestFirst,
+    OnlyFirst,
+    OnlySecond,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CallOptions {
+    pub add_special_tokens: bool,
+    pub padding: Padding,
+    pub truncation: Truncation,
+    pub max_length: Option<usize>,
+    pub pad_to_multiple_of: Option<usize>,
+    /// `None`: as the tokenizer's class does (see config.rs).
+    pub return_token_type_ids: Option<bool>,
+    pub return_attention_mask: Option<bool>,
+}
+
+impl CallOptions {
+    pub fn new() -> Self {
+        CallOptions {
+            add_special_tokens: true,
+            ..Default::default()
+        }
+    }
+}
+
+/// One row per input; rows have equal lengths only when padded.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BatchEncoding {
+    pub input_ids: Vec<Vec<u32>>,
+    pub attention_mask: Option<Vec<Vec<u32>>>,
+    pub token_type_ids: Option<Vec<Vec<u32>>>,
+}
+
+impl LoadedTokenizer {
+    /// Encode `texts` (with `pairs[i]` as the second sequence of row i).
+    pub fn call(
+        &mut self,
+        texts: &[&str],
+        pairs: Option<&[&str]>,
+        options: &CallOptions,
+    ) -> Result<BatchEncoding, HubError> {
+        if let Some(pairs) = pairs {
+            if pairs.len() != texts.len() {
+                return Err(bad_option(format!(
+                    "`text_pair` has {} texts but `text` has {}; give one pair per text.",
+                    pairs.len(),
+                    texts.len()
+                )));
+            }
+        }
+        let (padding, truncation, max_length) = self.strategies(options)?;
+        let truncation_params = match truncation {
+            Truncation::Unset | Truncation::Off => None,
+            strategy => Some(TruncationParams {
+                max_length: max_length.unwrap_or(usize::MAX),
+                strategy: match strategy {
+                    Truncation::OnlyFirst => TruncationStrategy::OnlyFirst,
+                    Truncation::OnlySecond => TruncationStrategy::OnlySecond,
+                    _ => TruncationStrategy::LongestFirst,
+                },
+                stride: 0,
+                direction: match self.settings.truncation_side {
+                    Side::Left => TruncationDirection::Left,
+                    Side::Right => TruncationDirection::Right,
+                },
+            }),
+        };
+        if let Some(params) = &truncation_params {
+            // The crate subtracts the special tokens from max_length unchecked.
+            let added = |pair: bool| self.inner.get_post_processor().map_or(0, |p| p.added_tokens(pair));
+            let needed = added(false).max(if pairs.is_some() && options.add_special_tokens {
+                added(true)
+            } else {
+                0
+            });
+            if params.max_length < needed {
+                return Err(bad_option(format!(
+                    "`max_length` ({}) is shorter than the {needed} special tokens this tokenizer adds.",
+                    params.max_length
+                )));
+            }
+        }
+        // The crate truncates inside its post-processing step, where it knows
+        // how many special tokens will be added; set it for this call only.
+        let has_truncation = truncation_params.is_some();
+        if has_truncation {
+            self.inner
+                .with_truncation(truncation_params)
+                .map_err(|e| bad_option(format!("This truncation cannot be applied: {e}.")))?;
+        }
+        let encoded: Result<Vec<_>, _> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let input: EncodeInput = match pairs {
+                    Some(pairs) => (*text, pairs[i]).into(),
+                    None => (*text).into(),
+                };
+                self.inner.encode_fast(input, options.add_special_tokens)
+            })
+            .collect();
+        if has_truncation {
+            // Cannot fail: `None` is always accepted.
+            let _ = self.inner.with_truncation(None);
+        }
+        let encodings = encoded.map_err(|e| {
+            // Too short a max_length for the special tokens, mostly.
+            bad_option(format!(
+                "The tokenizer could not encode this input with these options: {e}."
+            ))
+        })?;
+
+        let target = match padding {
+            Padding::None => None,
+            Padding::Longest => Some(encodings.iter().map(|e| e.len()).max().unwrap_or(0)),
+            Padding::MaxLength => max_length,
+        }
+        .map(|n| match options.pad_to_multiple_of {
+            Some(m) if m > 0 && n % m != 0 => n.saturating_add(m - n % m),
+            _ => n,
+        });
+        let pad_id = match target {
+            Some(_) => Some(self.pad_token_id().ok_or_else(|| {
+                bad_option(
+                    "This tokenizer has no padding token (its config sets neither `pad_token` nor `eos_token`), \
+                     so it cannot pad; call it without `padding`."
+                        .to_owned(),
+                )
+            })?),
+            None => None,
+        };
+        let side = self.settings.padding_side;
+        let pad = |row: &[u32], value: u32| -> Vec<u32> {
+            let Some(target) = target else { return row.to_vec() };
+            let missing = target.saturating_sub(row.len());
+            let mut out = Vec::with_capacity(row.len() + missing);
+            if side == Side::Left {
+                out.resize(missing, value);
+            }
+            out.extend_from_slice(row);
+            if side == Side::Right {
+                out.resize(row.len() + missing, value);
+            }
+            out
+        };
+        let with_types = options
+            .return_token_type_ids
+            .unwrap_or(self.settings.return_token_type_ids);
+        let with_mask = options.return_attention_mask.unwrap_or(true);
+        Ok(BatchEncoding {
+            input_ids: encodings
+                .iter()
+                .map(|e| pad(e.get_ids(), pad_id.unwrap_or(0)))
+                .collect(),
+            attention_mask: with_mask.then(|| encodings.iter().map(|e| pad(e.get_attention_mask(), 0)).collect()),
+            token_type_ids: with_types.then(|| encodings.iter().map(|e| pad(e.get_type_ids(), 0)).collect()),
+        })
+    }
+
+    /// The effective padding, truncation and length, as transformers decides them.
+    fn strategies(&self, options: &CallOptions) -> Result<(Padding, Truncation, Option<usize>), HubError> {
+        let mut padding = options.padding;
+        let mut truncation = options.truncation;
+        let mut max_length = options.max_length;
+        if max_length.is_some() && padding == Padding::None && truncation == Truncation::Unset {
+            truncation = Truncation::LongestFirst;
+        }
+        if max_length.is_none() {
+            let limit = self.settings.model_max_length;
+            if padding == Padding::MaxLength {
+                match limit {
+                    Some(n) => max_length = Some(n),
+                    // transformers warns and does not pad.
+                    None => padding = Padding::None,
+                }
+            }
+            if !matches!(truncation, Truncation::Unset | Truncation::Off) {
+                match limit {
+                    Some(n) => max_length = Some(n),
+                    None => truncation = Truncation::Off,
+                }
+            }
+        }
+        if let (Some(m), Some(len)) = (options.pad_to_multiple_of, max_length) {
+            let truncating = !matches!(truncation, Truncation::Unset | Truncation::Off);
+            if truncating && padding != Padding::None && m > 0 && len % m != 0 {
+                return Err(bad_option(format!(
+                    "`max_length` ({len}) must be a multiple of `pad_to_multiple_of` ({m}) when truncating and padding."
+                )));
+            }
+        }
+        Ok((padding, truncation, max_length))
+    }
+}
+
+fn bad_option(message: String) -> HubError {
+    HubError::new(ErrorCode::InvalidOption, message)
+}

@@ -1,0 +1,313 @@
+//! A tokenizer built from a repo's `tokenizer.json` and `tokenizer_config.json`,
+//! with the Transformers.js-shaped API on top of the `tokenizers` crate:
+//!
+//! - `config.rs`: what tokenizer_config.json says (special tokens, sides, limits, templates);
+//! - `call.rs`: batches with padding and truncation;
+//! - `decode.rs`: decoding and space clean-up;
+//! - `chat.rs` (+ `pyjson.rs`, `strftime.rs`): chat templates with minijinja.
+//!
+//! The `tokenizers` crate does the tokenization itself; this module turns its
+//! errors into typed ones that say which file of which repo is at fault.
+
+mod call;
+mod chat;
+mod config;
+mod decode;
+mod fast_load;
+mod pyjson;
+mod strftime;
+#[cfg(test)]
+mod tests;
+
+use serde_json::Value;
+use tokenizers::{ModelWrapper, Tokenizer};
+
+pub use call::{BatchEncoding, CallOptions, Padding, Truncation};
+pub use chat::{ChatOptions, Rendered};
+pub use config::{Side, TokenizerSettings, SPECIAL_TOKEN_NAMES};
+pub use decode::clean_up_tokenization;
+pub use strftime::LocalTime;
+
+use super::error::{ErrorCode, HubError};
+use super::redact::scrub;
+
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+pub const TOKENIZER_CONFIG_FILE: &str = "tokenizer_config.json";
+
+/// The component types this build can run (those of the `tokenizers` crate),
+/// by the key tokenizer.json holds them under.
+const SUPPORTED_MODELS: [&str; 4] = ["BPE", "WordPiece", "WordLevel", "Unigram"];
+const SUPPORTED_COMPONENTS: [(&str, &[&str]); 4] = [
+    (
+        "normalizer",
+        &[
+            "BertNormalizer",
+            "Strip",
+            "StripAccents",
+            "NFC",
+            "NFD",
+            "NFKC",
+            "NFKD",
+            "Sequence",
+            "Lowercase",
+            "Nmt",
+            "Precompiled",
+            "Replace",
+            "Prepend",
+            "ByteLevel",
+        ],
+    ),
+    (
+        "pre_tokenizer",
+        &[
+            "BertPreTokenizer",
+            "ByteLevel",
+            "CharDelimiterSplit",
+            "Metaspace",
+            "Whitespace",
+            "Sequence",
+            "Split",
+            "Punctuation",
+            "WhitespaceSplit",
+            "Digits",
+            "UnicodeScripts",
+            "FixedLength",
+        ],
+    ),
+    (
+        "post_processor",
+        &[
+            "RobertaProcessing",
+            "BertProcessing",
+            "ByteLevel",
+            "TemplateProcessing",
+            "Sequence",
+        ],
+    ),
+    (
+        "decoder",
+        &[
+            "BPEDecoder",
+            "ByteLevel",
+            "WordPiece",
+            "Metaspace",
+            "CTC",
+            "Sequence",
+            "Replace",
+            "Fuse",
+            "Strip",
+            "ByteFallback",
+        ],
+    ),
+];
+
+pub struct LoadedTokenizer {
+    inner: Tokenizer,
+    /// Kept whole for the `config` property; everything the code uses is
+    /// read once into `settings`.
+    config: Value,
+    settings: TokenizerSettings,
+    is_bpe: bool,
+    chat: chat::ChatEngine,
+}
+
+impl LoadedTokenizer {
+    /// `config_json` is `None` when the repo has no tokenizer_config.json,
+    /// which is allowed: tokenizer.json alone is enough to tokenize.
+    pub fn from_files(repo_id: &str, tokenizer_json: &[u8], config_json: Option<&[u8]>) -> Result<Self, HubError> {
+        let mut inner = match fast_load::load(tokenizer_json) {
+            Some(tokenizer) => tokenizer,
+            None => Tokenizer::from_bytes(tokenizer_json)
+                .map_err(|e| load_error(repo_id, tokenizer_json, &e.to_string()))?,
+        };
+        // transformers replaces the file's own truncation and padding with
+        // the call's options (none for `encode`); so does `call`.
+        let _ = inner.with_truncation(None);
+        inner.with_padding(None);
+        let config = match config_json {
+            None => Value::Object(Default::default()),
+            Some(bytes) => match serde_json::from_slice::<Value>(bytes) {
+                Ok(v @ Value::Object(_)) => v,
+                Ok(_) => {
+                    return Err(invalid(
+                        repo_id,
+                        TOKENIZER_CONFIG_FILE,
+                        format!("{TOKENIZER_CONFIG_FILE} in {repo_id} is not a JSON object."),
+                    ))
+                }
+                Err(e) => {
+                    return Err(invalid(
+                        repo_id,
+                        TOKENIZER_CONFIG_FILE,
+                        format!("{TOKENIZER_CONFIG_FILE} in {repo_id} is not valid JSON: {e}."),
+                    ))
+                }
+            },
+        };
+        let settings = TokenizerSettings::from_config(&config);
+        let is_bpe = matches!(inner.get_model(), ModelWrapper::BPE(_));
+        Ok(LoadedTokenizer {
+            inner,
+            config,
+            settings,
+            is_bpe,
+            chat: chat::ChatEngine::default(),
+        })
+    }
+
+    pub fn encode(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>, HubError> {
+        let encoding = self
+            .inner
+            .encode_fast(text, add_special_tokens)
+            .map_err(failed("encode"))?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// `encode`, into a buffer the caller keeps (cleared first).
+    pub fn encode_into(&self, text: &str, add_special_tokens: bool, out: &mut Vec<u32>) -> Result<(), HubError> {
+        let encoding = self
+            .inner
+            .encode_fast(text, add_special_tokens)
+            .map_err(failed("encode"))?;
+        out.clear();
+        out.extend_from_slice(encoding.get_ids());
+        Ok(())
+    }
+
+    /// Several texts; ids of all of them end to end in `ids`, and where each
+    /// one ends in `ends` (so the boundary is crossed once per batch).
+    pub fn encode_many(&self, texts: &[&str], add_special_tokens: bool) -> Result<(Vec<u32>, Vec<u32>), HubError> {
+        let mut ids = Vec::new();
+        let mut ends = Vec::with_capacity(texts.len());
+        for text in texts {
+            let encoding = self
+                .inner
+                .encode_fast(*text, add_special_tokens)
+                .map_err(failed("encode"))?;
+            ids.extend_from_slice(encoding.get_ids());
+            ends.push(ids.len() as u32);
+        }
+        Ok((ids, ends))
+    }
+
+    /// The token strings. Without special tokens by default, as Transformers.js.
+    pub fn tokenize(&self, text: &str, pair: Option<&str>, add_special_tokens: bool) -> Result<Vec<String>, HubError> {
+        // Not `encode_fast`: it leaves the token strings empty.
+        let encoding = match pair {
+            Some(pair) => self.inner.encode((text, pair), add_special_tokens),
+            None => self.inner.encode(text, add_special_tokens),
+        }
+        .map_err(failed("tokenize"))?;
+        Ok(encoding.get_tokens().to_vec())
+    }
+
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String, HubError> {
+        self.inner.decode(ids, skip_special_tokens).map_err(failed("decode"))
+    }
+
+    /// The id of a token (added tokens included), or `None`.
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    /// Every token with its id (added tokens included), ordered by id.
+    pub fn vocab(&self) -> Vec<(String, u32)> {
+        let mut all: Vec<(String, u32)> = self.inner.get_vocab(true).into_iter().collect();
+        all.sort_unstable_by_key(|(_, id)| *id);
+        all
+    }
+
+    /// The added tokens marked special in tokenizer.json, by id (what
+    /// `skip_special_tokens` removes; Transformers.js' `all_special_tokens`).
+    pub fn special_added_tokens(&self) -> Vec<(u32, String)> {
+        let mut all: Vec<(u32, String)> = self
+            .inner
+            .get_added_tokens_decoder()
+            .into_iter()
+            .filter(|(_, t)| t.special)
+            .map(|(id, t)| (id, t.content))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    pub fn pad_token_id(&self) -> Option<u32> {
+        self.settings
+            .special_token("pad_token")
+            .and_then(|t| self.token_to_id(t))
+    }
+
+    pub fn settings(&self) -> &TokenizerSettings {
+        &self.settings
+    }
+
+    pub fn config(&self) -> &Value {
+        &self.config
+    }
+}
+
+fn invalid(repo_id: &str, file: &str, message: String) -> HubError {
+    HubError::new(ErrorCode::InvalidTokenizer, message).about(repo_id, Some(file))
+}
+
+/// A tokenizer.json that did not load: UNSUPPORTED_TOKENIZER when it is
+/// valid JSON naming a model type this build does not have (the slow path
+/// parses it again only to say which), INVALID_TOKENIZER otherwise.
+fn load_error(repo_id: &str, bytes: &[u8], reason: &str) -> HubError {
+    match serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .and_then(|v| unsupported_part(&v))
+    {
+        Some((part, kind)) => HubError::new(
+            ErrorCode::UnsupportedTokenizer,
+            format!(
+                "{TOKENIZER_FILE} in {repo_id} uses the {part} type `{}`, which this version of hubguard cannot run.",
+                scrub(&kind.chars().take(40).collect::<String>(), None),
+            ),
+        )
+        .about(repo_id, Some(TOKENIZER_FILE)),
+        None => invalid(
+            repo_id,
+            TOKENIZER_FILE,
+            format!(
+                "{TOKENIZER_FILE} in {repo_id} could not be loaded: {}. The file is malformed or uses a format \
+                 this version does not support; check the repo, or pin a revision where it loads.",
+                scrub(reason, None)
+            ),
+        ),
+    }
+}
+
+/// The first component (`model`, `normalizer`, ...) whose `type` this build
+/// does not know, looking inside `Sequence`s too.
+fn unsupported_part(file: &Value) -> Option<(&'static str, String)> {
+    fn walk(value: &Value, known: &[&str]) -> Option<String> {
+        let kind = value.get("type")?.as_str()?;
+        if !known.contains(&kind) {
+            return Some(kind.to_owned());
+        }
+        ["normalizers", "pretokenizers", "processors", "decoders"]
+            .iter()
+            .filter_map(|k| value.get(*k)?.as_array())
+            .flatten()
+            .find_map(|inner| walk(inner, known))
+    }
+    let model = file.get("model")?;
+    if let Some(kind) = model.get("type").and_then(Value::as_str) {
+        if !SUPPORTED_MODELS.contains(&kind) {
+            return Some(("model", kind.to_owned()));
+        }
+    }
+    SUPPORTED_COMPONENTS
+        .iter()
+        .find_map(|(key, known)| walk(file.get(*key)?, known).map(|kind| (*key, kind)))
+}
+
+fn failed(what: &'static str) -> impl Fn(tokenizers::Error) -> HubError {
+    move |e| {
+        HubError::new(
+            ErrorCode::InvalidTokenizer,
+            format!("The tokenizer could not {what} this input: {e}."),
+        )
+    }
+}

@@ -1,0 +1,308 @@
+//! Host tests of the tokenizer wrapper on a tiny WordLevel tokenizer: enough
+//! to exercise loading, padding, truncation and chat templates without a
+//! fixture file (real tokenizers are compared with Python in tests/node/).
+
+use serde_json::json;
+
+use super::*;
+
+const TINY: &str = r#"{
+  "version": "1.0", "truncation": {"direction": "Right", "max_length": 2, "strategy": "LongestFirst", "stride": 0},
+  "padding": null,
+  "added_tokens": [
+    {"id": 0, "content": "[UNK]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+    {"id": 3, "content": "[CLS]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+    {"id": 4, "content": "[SEP]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+    {"id": 5, "content": "[PAD]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}
+  ],
+  "normalizer": null,
+  "pre_tokenizer": {"type": "Whitespace"},
+  "post_processor": {"type": "TemplateProcessing",
+    "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+    "pair": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "[SEP]", "type_id": 0}},
+             {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
+    "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [3], "tokens": ["[CLS]"]}, "[SEP]": {"id": "[SEP]", "ids": [4], "tokens": ["[SEP]"]}}},
+  "decoder": null,
+  "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "hello": 1, "world": 2, "[CLS]": 3, "[SEP]": 4, "[PAD]": 5, ",": 6}, "unk_token": "[UNK]"}
+}"#;
+
+fn tiny(config: serde_json::Value) -> LoadedTokenizer {
+    LoadedTokenizer::from_files("a/b", TINY.as_bytes(), Some(config.to_string().as_bytes())).unwrap()
+}
+
+#[test]
+fn encodes_and_decodes() {
+    let t = tiny(json!({"x": 1}));
+    // The file's truncation (max 2) is ignored, as transformers does.
+    assert_eq!(t.encode("hello world zzz", false).unwrap(), vec![1, 2, 0]);
+    assert_eq!(t.encode("hello", true).unwrap(), vec![3, 1, 4]);
+    assert_eq!(t.tokenize("hello world", None, false).unwrap(), vec!["hello", "world"]);
+    assert_eq!(t.decode(&[1, 2], false).unwrap(), "hello world");
+    assert_eq!(t.decode(&[3, 1, 4], true).unwrap(), "hello");
+    assert_eq!(
+        t.encode_many(&["hello", "", "world hello"], false).unwrap(),
+        (vec![1, 2, 1], vec![1, 1, 3])
+    );
+    assert_eq!(t.config()["x"], 1);
+    assert_eq!(
+        t.special_added_tokens().iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        vec![0, 3, 4, 5]
+    );
+    assert_eq!(t.vocab().len(), 7);
+    assert_eq!(t.token_to_id("world"), Some(2));
+}
+
+#[test]
+fn the_fast_loader_builds_what_the_crate_does() {
+    let fast = super::fast_load::load(TINY.as_bytes()).expect("fast path taken");
+    let mut slow = tokenizers::Tokenizer::from_bytes(TINY.as_bytes()).unwrap();
+    let _ = slow.with_truncation(None);
+    assert_eq!(fast.to_string(false).unwrap(), slow.to_string(false).unwrap());
+    // Unusual files go to the crate's loader.
+    assert!(super::fast_load::load(TINY.replace("\"1.0\"", "\"2.0\"").as_bytes()).is_none());
+    assert!(super::fast_load::load(TINY.replace("\"type\": \"WordLevel\", ", "").as_bytes()).is_none());
+}
+
+#[test]
+fn clean_up_applies_to_non_bpe_models_when_asked() {
+    let t = tiny(json!({"clean_up_tokenization_spaces": true}));
+    assert_eq!(t.decode_with(&[1, 6, 2], false, None).unwrap(), "hello, world");
+    assert_eq!(t.decode_with(&[1, 6, 2], false, Some(false)).unwrap(), "hello , world");
+    assert_eq!(
+        t.batch_decode(&[&[1], &[2, 6]], false, None).unwrap(),
+        vec!["hello", "world,"]
+    );
+}
+
+#[test]
+fn malformed_files_are_typed_errors() {
+    for bad in [&b"{"[..], b"", b"[]", b"{\"model\": 5}", b"\xff\xfe"] {
+        let err = LoadedTokenizer::from_files("a/b", bad, None).err().unwrap();
+        assert_eq!(err.code, ErrorCode::InvalidTokenizer);
+        assert_eq!(err.file.as_deref(), Some("tokenizer.json"));
+        assert!(err.message.contains("a/b"));
+    }
+    let err = LoadedTokenizer::from_files("a/b", TINY.as_bytes(), Some(b"[1]"))
+        .err()
+        .unwrap();
+    assert_eq!(err.file.as_deref(), Some("tokenizer_config.json"));
+}
+
+#[test]
+fn unknown_model_types_are_unsupported() {
+    let other = TINY.replace("\"type\": \"WordLevel\"", "\"type\": \"Tiktoken\"");
+    let err = LoadedTokenizer::from_files("a/b", other.as_bytes(), None)
+        .err()
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::UnsupportedTokenizer, "{}", err.message);
+    assert!(err.message.contains("Tiktoken"));
+    let other = TINY.replace("\"type\": \"Whitespace\"", "\"type\": \"Whitespacy\"");
+    let err = LoadedTokenizer::from_files("a/b", other.as_bytes(), None)
+        .err()
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::UnsupportedTokenizer, "{}", err.message);
+}
+
+#[test]
+fn unknown_ids_do_not_panic() {
+    let t = tiny(json!({}));
+    let _ = t.decode(&[u32::MAX, 7, 1], true);
+}
+
+fn opts(f: impl FnOnce(&mut CallOptions)) -> CallOptions {
+    let mut o = CallOptions::new();
+    f(&mut o);
+    o
+}
+
+#[test]
+fn pads_on_the_configured_side() {
+    let mut t = tiny(json!({"pad_token": "[PAD]", "padding_side": "left"}));
+    let out = t
+        .call(
+            &["hello", "hello world hello"],
+            None,
+            &opts(|o| o.padding = Padding::Longest),
+        )
+        .unwrap();
+    assert_eq!(out.input_ids, vec![vec![5, 5, 3, 1, 4], vec![3, 1, 2, 1, 4]]);
+    assert_eq!(
+        out.attention_mask.unwrap(),
+        vec![vec![0, 0, 1, 1, 1], vec![1, 1, 1, 1, 1]]
+    );
+    assert_eq!(out.token_type_ids, None);
+    let mut t = tiny(json!({"pad_token": "[PAD]"}));
+    let out = t
+        .call(
+            &["hello"],
+            None,
+            &opts(|o| {
+                o.padding = Padding::MaxLength;
+                o.max_length = Some(6);
+                o.pad_to_multiple_of = Some(4);
+                o.return_token_type_ids = Some(true);
+            }),
+        )
+        .unwrap();
+    assert_eq!(out.input_ids, vec![vec![3, 1, 4, 5, 5, 5, 5, 5]]);
+    assert_eq!(out.token_type_ids.unwrap(), vec![vec![0; 8]]);
+}
+
+#[test]
+fn truncates_pairs_and_keeps_special_tokens() {
+    let mut t = tiny(json!({"tokenizer_class": "BertTokenizer", "model_max_length": 6}));
+    // max_length alone turns truncation on.
+    let out = t
+        .call(
+            &["hello world hello"],
+            Some(&["world world"]),
+            &opts(|o| o.max_length = Some(6)),
+        )
+        .unwrap();
+    assert_eq!(out.input_ids, vec![vec![3, 1, 2, 4, 2, 4]]);
+    assert_eq!(out.token_type_ids.unwrap(), vec![vec![0, 0, 0, 0, 1, 1]]);
+    // truncation: true without max_length uses model_max_length.
+    let out = t
+        .call(
+            &["hello world hello world hello"],
+            None,
+            &opts(|o| o.truncation = Truncation::LongestFirst),
+        )
+        .unwrap();
+    assert_eq!(out.input_ids, vec![vec![3, 1, 2, 1, 2, 4]]);
+    // The tokenizer's own settings are back to no truncation afterwards.
+    assert_eq!(t.encode("hello world hello world hello", false).unwrap().len(), 5);
+    // Too short for the special tokens: a typed error, not a panic.
+    let err = t
+        .call(&["hello world"], Some(&["world"]), &opts(|o| o.max_length = Some(1)))
+        .err()
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidOption);
+    let err = t.call(&["a", "b"], Some(&["c"]), &CallOptions::new()).err().unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidOption);
+}
+
+#[test]
+fn padding_needs_a_pad_token() {
+    let mut t = tiny(json!({}));
+    let err = t
+        .call(&["hello", "world hello"], None, &opts(|o| o.padding = Padding::Longest))
+        .err()
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidOption);
+    // eos stands in for a missing pad token, as in Transformers.js.
+    let mut t = tiny(json!({"eos_token": "[SEP]"}));
+    let out = t
+        .call(&["hello", "world hello"], None, &opts(|o| o.padding = Padding::Longest))
+        .unwrap();
+    assert_eq!(out.input_ids[0], vec![3, 1, 4, 4]);
+}
+
+const TEMPLATE: &str = "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('no system') }}{% endif %}\
+{{ bos_token }}{{ m['role'] | upper }}: {{ m.content.strip() }}\n{% endfor %}\
+{% if tools %}{{ tools | tojson }}{% endif %}{% if add_generation_prompt %}ASSISTANT:{% endif %}{{ strftime_now('%Y') }}{{ extra }}";
+
+#[test]
+fn renders_chat_templates() {
+    let mut t = tiny(json!({"bos_token": "[CLS]", "chat_template": TEMPLATE}));
+    let messages = json!([{"role": "user", "content": " hi <b> "}, {"role": "assistant", "content": "yo", "x": null}]);
+    let options = ChatOptions {
+        add_generation_prompt: true,
+        tools: Some(json!([{"type": "function", "function": {"name": "f", "b": 1.5, "a": "é"}}])),
+        now: Some(LocalTime {
+            local_ms: 1_721_743_509_000,
+        }),
+        extra: [("extra".to_owned(), json!("!"))].into_iter().collect(),
+        ..Default::default()
+    };
+    let out = t.render_chat(&messages, &options).unwrap();
+    assert!(!out.batched);
+    assert_eq!(
+        out.texts,
+        vec!["[CLS]USER: hi <b>\n[CLS]ASSISTANT: yo\n[{\"type\": \"function\", \"function\": {\"name\": \"f\", \"b\": 1.5, \"a\": \"é\"}}]ASSISTANT:2024!"]
+    );
+    let batch = t
+        .render_chat(
+            &json!([[{"role": "user", "content": "a"}], [{"role": "user", "content": "b"}]]),
+            &ChatOptions::default(),
+        )
+        .unwrap();
+    assert!(batch.batched);
+    assert_eq!(batch.texts, vec!["[CLS]USER: a\n1970", "[CLS]USER: b\n1970"]);
+    let err = t
+        .render_chat(&json!([{"role": "system", "content": "x"}]), &ChatOptions::default())
+        .err()
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::ChatTemplate);
+    assert!(err.message.contains("no system"), "{}", err.message);
+    for bad in [json!([]), json!("x"), json!([1])] {
+        assert_eq!(
+            t.render_chat(&bad, &ChatOptions::default()).err().unwrap().code,
+            ErrorCode::InvalidOption
+        );
+    }
+    let broken = ChatOptions {
+        chat_template: Some("{% if %}".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        t.render_chat(&messages, &broken).err().unwrap().code,
+        ErrorCode::ChatTemplate
+    );
+}
+
+#[test]
+fn chooses_among_named_templates() {
+    let t =
+        tiny(json!({"chat_template": [{"name": "default", "template": "D"}, {"name": "tool_use", "template": "T"}]}));
+    assert_eq!(t.chat_template_source(None, false).unwrap(), "D");
+    assert_eq!(t.chat_template_source(None, true).unwrap(), "T");
+    assert_eq!(t.chat_template_source(Some("tool_use"), false).unwrap(), "T");
+    assert_eq!(t.chat_template_source(Some("{{ 1 }}"), false).unwrap(), "{{ 1 }}");
+    let t = tiny(json!({"chat_template": [{"name": "rag", "template": "R"}]}));
+    assert_eq!(
+        t.chat_template_source(None, false).err().unwrap().code,
+        ErrorCode::ChatTemplate
+    );
+    let t = tiny(json!({}));
+    assert_eq!(
+        t.chat_template_source(None, false).err().unwrap().code,
+        ErrorCode::ChatTemplate
+    );
+}
+
+#[test]
+fn continues_the_final_message() {
+    let mut t = tiny(
+        json!({"chat_template": "{% for m in messages %}<{{ m.role }}>{{ m.content | trim }}</{{ m.role }}>\n{% endfor %}"}),
+    );
+    let messages = json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "The answer is "}]);
+    let options = ChatOptions {
+        continue_final: Some("content".into()),
+        ..Default::default()
+    };
+    // `trim` removed the space before the tag: the text is cut before it too.
+    assert_eq!(
+        t.render_chat(&messages, &options).unwrap().texts,
+        vec!["<user>hi</user>\n<assistant>The answer is"]
+    );
+    let parts = json!([{"role": "assistant", "content": [{"type": "text", "text": "a"}, {"type": "image"}]}]);
+    let mut t2 = tiny(json!({"chat_template": "{{ messages[0].content[0].text }}!"}));
+    assert_eq!(t2.render_chat(&parts, &options).unwrap().texts, vec!["a"]);
+    for bad in [
+        ChatOptions {
+            continue_final: Some("content".into()),
+            add_generation_prompt: true,
+            ..Default::default()
+        },
+        ChatOptions {
+            continue_final: Some("reasoning".into()),
+            ..Default::default()
+        },
+    ] {
+        assert_eq!(
+            t.render_chat(&messages, &bad).err().unwrap().code,
+            ErrorCode::InvalidOption
+        );
+    }
+}

@@ -89,6 +89,20 @@ print(json.dumps({"seconds": seconds, "maxRssKb": resource.getrusage(resource.RU
     ),
 };
 
+/**
+ * The floor every fetch-based Node client stands on: Node's own fetch reading
+ * the same file and throwing the bytes away (no disk, no hash).
+ */
+const fetchFloor = (hub, file) =>
+  nodeChild(
+    `const t0 = performance.now();
+     const res = await fetch(${JSON.stringify(hub.url)} + '/' + ${JSON.stringify(REPO)} + '/resolve/main/' + ${JSON.stringify(file)});
+     let bytes = 0;
+     for await (const chunk of res.body) bytes += chunk.length;
+     console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, maxRssKb: process.resourceUsage().maxRSS, bytes }));`,
+    {},
+  );
+
 function sha256Of(file) {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
@@ -125,6 +139,10 @@ async function downloads(hub) {
         rmSync(cacheDir, { recursive: true, force: true });
       }
     }
+    const floor = await fetchFloor(hub, file);
+    console.log(
+      `  ${pad('(Node fetch only)', 17)} ${floor.seconds.toFixed(2).padStart(7)} s  ${(mb / floor.seconds).toFixed(0).padStart(5)} MB/s  peak RSS ${(floor.maxRssKb / 1024).toFixed(0).padStart(5)} MB  (reads and discards: the floor of a fetch-based client)`,
+    );
     const base = results[mb].huggingface_hub;
     for (const name of ['hubguard', '@huggingface/hub']) {
       const r = results[mb][name];

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { load } from './support/consumer.mjs';
+import { load, runScript } from './support/consumer.mjs';
 import { useHub, TOKENS, GATED, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
 import { defaultFixtureDir } from '../fixtures/llama2.mjs';
 
@@ -138,4 +138,28 @@ test('a cache that cannot be written is a CACHE_IO error saying what to check', 
   const r = await load(PUBLIC, { env: { HF_ENDPOINT: local.hub.url }, options: { cache_dir: blocker } });
   assert.equal(r.code, 'CACHE_IO', r.message);
   assert.match(r.message, /disk space and permissions/);
+});
+
+test('where symlinks are not allowed, snapshot files are copies that Python still reads', async () => {
+  const home = newHome();
+  // As on Windows without developer mode: symlink() fails with EPERM.
+  const run = await runScript(
+    `import fsp from 'node:fs/promises';
+     fsp.symlink = async () => { throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' }); };
+     const { AutoTokenizer } = await import('hubguard');
+     const t = await AutoTokenizer.from_pretrained(${JSON.stringify(PUBLIC)});
+     console.log(JSON.stringify(t.encode('Hello world!')));`,
+    { env: { HF_HOME: home, HF_ENDPOINT: local.hub.url } },
+  );
+  assert.deepEqual(JSON.parse(run.stdout), LLAMA_HELLO, run.stderr);
+  const commit = local.hub.commitOf(PUBLIC);
+  const snapshot = path.join(repoDir(home, PUBLIC), 'snapshots', commit, 'tokenizer.json');
+  assert.ok(!lstatSync(snapshot).isSymbolicLink());
+  assert.deepEqual(readFileSync(snapshot), readFileSync(path.join(defaultFixtureDir, 'tokenizer.json')));
+  const found = await python(
+    `from huggingface_hub import hf_hub_download
+print(hf_hub_download("${PUBLIC}", "tokenizer.json"))`,
+    { HF_HOME: home, HF_HUB_OFFLINE: '1' },
+  );
+  assert.equal(found, snapshot);
 });

@@ -172,6 +172,16 @@ fn truncates_pairs_and_keeps_special_tokens() {
     assert_eq!(out.input_ids, vec![vec![3, 1, 2, 1, 2, 4]]);
     // The tokenizer's own settings are back to no truncation afterwards.
     assert_eq!(t.encode("hello world hello world hello", false).unwrap().len(), 5);
+    // Absurd padding lengths are refused before anything is allocated.
+    let mut padded = tiny(json!({"pad_token": "[PAD]"}));
+    let huge = opts(|o| {
+        o.padding = Padding::MaxLength;
+        o.max_length = Some(1 << 30);
+    });
+    assert_eq!(
+        padded.call(&["hello"], None, &huge).err().unwrap().code,
+        ErrorCode::InvalidOption
+    );
     // Too short for the special tokens: a typed error, not a panic.
     let err = t
         .call(&["hello world"], Some(&["world"]), &opts(|o| o.max_length = Some(1)))

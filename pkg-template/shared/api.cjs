@@ -229,22 +229,10 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
 
     /** The template `apply_chat_template` would use (by name, or the tool_use one when tools are given). */
     get_chat_template({ chat_template = null, tools = null } = {}) {
-      const templates = this.#info.chat_template;
-      if (Array.isArray(templates)) {
-        const byName = Object.fromEntries(templates.map((t) => [t.name, t.template]));
-        if (chat_template !== null) return byName[chat_template] ?? chat_template;
-        if (tools !== null && byName.tool_use !== undefined) return byName.tool_use;
-        if (byName.default !== undefined) return byName.default;
-        throw new HubError(
-          `This tokenizer has several chat templates and none named \`default\`; pass \`chat_template\` with one of: ${Object.keys(byName).join(', ')}.`,
-          { code: 'CHAT_TEMPLATE' },
-        );
+      if (chat_template !== null && typeof chat_template !== 'string') {
+        throw invalid('get_chat_template: `chat_template` must be a string.');
       }
-      if (chat_template !== null) return chat_template;
-      if (typeof templates === 'string') return templates;
-      throw new HubError('This tokenizer has no chat template; pass one with the `chat_template` option.', {
-        code: 'CHAT_TEMPLATE',
-      });
+      return this.#inner.chatTemplate(chat_template ?? undefined, tools != null);
     }
 
     /** tokenizer_config.json's `chat_template` as written (a string, a list of {name, template}, or null). */

@@ -181,7 +181,10 @@ impl JsTokenizer {
         let mut special = Map::new();
         for (name, token) in &settings.special_tokens {
             special.insert(name.clone(), Value::String(token.clone()));
-            special.insert(format!("{name}_id"), self.inner.token_to_id(token).map_or(Value::Null, Value::from));
+            special.insert(
+                format!("{name}_id"),
+                self.inner.token_to_id(token).map_or(Value::Null, Value::from),
+            );
         }
         let all = self.inner.special_added_tokens();
         let info = serde_json::json!({
@@ -195,6 +198,14 @@ impl JsTokenizer {
             "chat_template": self.inner.config().get("chat_template").cloned().unwrap_or(Value::Null),
         });
         info.to_string()
+    }
+
+    /// The template `apply_chat_template` would use (chosen by the core).
+    #[wasm_bindgen(js_name = chatTemplate)]
+    pub fn chat_template(&self, requested: Option<String>, has_tools: bool) -> Result<String, JsValue> {
+        self.inner
+            .chat_template_source(requested.as_deref(), has_tools)
+            .map_err(to_js)
     }
 
     /// `apply_chat_template(conversation, options)`: the rendered text(s), or
@@ -213,7 +224,13 @@ impl JsTokenizer {
                     (Some(false), _) => None,
                     (Some(true), _) => Some("content".to_owned()),
                     (_, Some(field)) => Some(field),
-                    _ => return Err(wrong_type(WHAT, "continue_final_message", "true, false or a field name")),
+                    _ => {
+                        return Err(wrong_type(
+                            WHAT,
+                            "continue_final_message",
+                            "true, false or a field name",
+                        ))
+                    }
                 },
             };
             let mut call = match opts.object("tokenizer_kwargs") {
@@ -252,7 +269,10 @@ impl JsTokenizer {
             let chat = ChatOptions {
                 add_generation_prompt: opts.bool_or("add_generation_prompt", false)?,
                 tools: opts.raw("tools").map(|v| to_json(&v, WHAT, "tools")).transpose()?,
-                documents: opts.raw("documents").map(|v| to_json(&v, WHAT, "documents")).transpose()?,
+                documents: opts
+                    .raw("documents")
+                    .map(|v| to_json(&v, WHAT, "documents"))
+                    .transpose()?,
                 chat_template: opts.string("chat_template")?,
                 extra,
                 now: Some(now),
@@ -261,7 +281,12 @@ impl JsTokenizer {
             let rendered = self.inner.render_chat(&conversation, &chat)?;
             if !tokenize {
                 return Ok(if rendered.batched {
-                    rendered.texts.iter().map(|t| JsValue::from_str(t)).collect::<js_sys::Array>().into()
+                    rendered
+                        .texts
+                        .iter()
+                        .map(|t| JsValue::from_str(t))
+                        .collect::<js_sys::Array>()
+                        .into()
                 } else {
                     JsValue::from_str(&rendered.texts[0])
                 });
@@ -329,7 +354,10 @@ fn split_joined<'a>(joined: &'a str, lengths: &[u32]) -> Result<Vec<Cow<'a, str>
             chars.next();
         }
         if units < length && !split_pair {
-            return Err(HubError::new(ErrorCode::InvalidOption, "text lengths do not match the text"));
+            return Err(HubError::new(
+                ErrorCode::InvalidOption,
+                "text lengths do not match the text",
+            ));
         }
         let body = &joined[start..end];
         let text = match (carry, split_pair) {
@@ -358,7 +386,13 @@ fn call_options(options: &Options, what: &'static str) -> Result<CallOptions, Hu
             (Some(false), _) | (_, Some("do_not_pad")) => Padding::None,
             (Some(true), _) | (_, Some("longest")) => Padding::Longest,
             (_, Some("max_length")) => Padding::MaxLength,
-            _ => return Err(wrong_type(what, "padding", "true, false, 'longest', 'max_length' or 'do_not_pad'")),
+            _ => {
+                return Err(wrong_type(
+                    what,
+                    "padding",
+                    "true, false, 'longest', 'max_length' or 'do_not_pad'",
+                ))
+            }
         },
     };
     out.truncation = match options.raw("truncation") {
@@ -384,7 +418,11 @@ fn call_options(options: &Options, what: &'static str) -> Result<CallOptions, Hu
     if let Some(v) = options.raw("return_tensor") {
         // Plain arrays only: a caller asking for tensors should know at once.
         if v.as_bool() != Some(false) {
-            return Err(wrong_type(what, "return_tensor", "false (hubguard returns plain arrays)"));
+            return Err(wrong_type(
+                what,
+                "return_tensor",
+                "false (hubguard returns plain arrays)",
+            ));
         }
     }
     Ok(out)
@@ -418,7 +456,13 @@ fn to_json(value: &JsValue, what: &'static str, name: &str) -> Result<Value, Hub
     if value.is_undefined() {
         return Ok(Value::Null);
     }
-    let bad = || wrong_type(what, name, "plain JSON data (objects, arrays, strings, numbers, booleans)");
+    let bad = || {
+        wrong_type(
+            what,
+            name,
+            "plain JSON data (objects, arrays, strings, numbers, booleans)",
+        )
+    };
     let text = js_sys::JSON::stringify(value).map_err(|_| bad())?;
     let text = text.as_string().ok_or_else(bad)?;
     serde_json::from_str(&text).map_err(|_| bad())

@@ -14,6 +14,9 @@ use super::config::Side;
 use super::LoadedTokenizer;
 use crate::core::error::{ErrorCode, HubError};
 
+/// The longest row padding may produce (16 Mi tokens, far above any model's context).
+pub const MAX_PADDED_LENGTH: usize = 1 << 24;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Padding {
     #[default]
@@ -152,6 +155,13 @@ impl LoadedTokenizer {
             Some(m) if m > 0 && n % m != 0 => n.saturating_add(m - n % m),
             _ => n,
         });
+        // A typo such as `max_length: 1e9` must be an error, not an
+        // allocation that aborts the wasm instance.
+        if let Some(n) = target.filter(|n| *n > MAX_PADDED_LENGTH) {
+            return Err(bad_option(format!(
+                "Padding to {n} tokens is more than this tokenizer allows ({MAX_PADDED_LENGTH}); check `max_length`."
+            )));
+        }
         let pad_id = match target {
             Some(_) => Some(self.pad_token_id().ok_or_else(|| {
                 bad_option(

@@ -269,6 +269,8 @@ fn cut_at_tag(rendered: String, text: &str) -> Result<String, String> {
     })
 }
 
+const MAX_INDENT: usize = 64;
+
 /// transformers' `tojson`: `json.dumps(x, ensure_ascii=False, indent=None,
 /// separators=None, sort_keys=False)`; no HTML escaping.
 fn tojson(value: JinjaValue, ensure_ascii: Option<bool>, kwargs: Kwargs) -> Result<JinjaValue, JinjaError> {
@@ -281,8 +283,17 @@ fn tojson(value: JinjaValue, ensure_ascii: Option<bool>, kwargs: Kwargs) -> Resu
         None => None,
         Some(v) if v.is_none() => None,
         Some(v) => Some(match v.as_str() {
-            Some(s) => s.to_owned(),
-            None => " ".repeat(usize::try_from(v.clone()).unwrap_or(0)),
+            Some(s) if s.len() <= MAX_INDENT => s.to_owned(),
+            None if usize::try_from(v.clone()).is_ok_and(|n| n <= MAX_INDENT) => {
+                " ".repeat(usize::try_from(v.clone()).unwrap_or(0))
+            }
+            // Bounded so a template cannot make the output explode.
+            _ => {
+                return Err(JinjaError::new(
+                    ErrorKind::InvalidOperation,
+                    "tojson: indent must be 0 to 64",
+                ))
+            }
         }),
     };
     let separators = match kwargs.get::<Option<Vec<String>>>("separators")? {

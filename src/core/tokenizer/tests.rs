@@ -170,8 +170,25 @@ fn truncates_pairs_and_keeps_special_tokens() {
         )
         .unwrap();
     assert_eq!(out.input_ids, vec![vec![3, 1, 2, 1, 2, 4]]);
+    // truncation_side from the config.
+    let mut left = tiny(json!({"truncation_side": "left"}));
+    let out = left
+        .call(&["hello hello world"], None, &opts(|o| o.max_length = Some(4)))
+        .unwrap();
+    // Right truncation would keep "hello hello" ([1, 1]).
+    assert_eq!(out.input_ids, vec![vec![3, 1, 2, 4]]);
     // The tokenizer's own settings are back to no truncation afterwards.
     assert_eq!(t.encode("hello world hello world hello", false).unwrap().len(), 5);
+    // Absurd padding lengths are refused before anything is allocated.
+    let mut padded = tiny(json!({"pad_token": "[PAD]"}));
+    let huge = opts(|o| {
+        o.padding = Padding::MaxLength;
+        o.max_length = Some(1 << 30);
+    });
+    assert_eq!(
+        padded.call(&["hello"], None, &huge).err().unwrap().code,
+        ErrorCode::InvalidOption
+    );
     // Too short for the special tokens: a typed error, not a panic.
     let err = t
         .call(&["hello world"], Some(&["world"]), &opts(|o| o.max_length = Some(1)))

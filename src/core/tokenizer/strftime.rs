@@ -5,6 +5,11 @@
 //! the caller passes the local time in; this file only formats it, with the
 //! C-locale names Python's `datetime.strftime` uses.
 
+use std::fmt::Write;
+
+use chrono::format::{Item, StrftimeItems};
+use chrono::DateTime;
+
 /// A moment as the caller's local wall clock shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LocalTime {
@@ -12,125 +17,49 @@ pub struct LocalTime {
     pub local_ms: i64,
 }
 
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-struct Civil {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: i64,
-    minute: i64,
-    second: i64,
-    weekday: usize,
-    yearday: i64,
-}
-
-/// Days since the epoch to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn split(t: LocalTime) -> Civil {
-    let secs = t.local_ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    let (year, month, day) = civil(days);
-    const BEFORE: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-    let yearday = BEFORE[month as usize - 1] + i64::from(day) + i64::from(month > 2 && is_leap(year));
-    Civil {
-        year,
-        month,
-        day,
-        hour: rest / 3600,
-        minute: rest % 3600 / 60,
-        second: rest % 60,
-        // 1970-01-01 was a Thursday (index 3 from Monday).
-        weekday: (days + 3).rem_euclid(7) as usize,
-        yearday,
-    }
-}
-
+/// Python's `datetime.strftime` in the C locale, by chrono. A directive
+/// chrono does not know passes through as written, as glibc does, instead
+/// of failing the whole template.
 pub fn strftime(format: &str, t: LocalTime) -> String {
-    let c = split(t);
+    let Some(moment) = DateTime::from_timestamp_millis(t.local_ms).map(|d| d.naive_utc()) else {
+        return format.to_owned();
+    };
     let mut out = String::new();
-    let mut chars = format.chars();
-    while let Some(ch) = chars.next() {
-        if ch != '%' {
-            out.push(ch);
-            continue;
-        }
-        let Some(spec) = chars.next() else {
-            out.push('%');
-            break;
-        };
-        let month = MONTHS[c.month as usize - 1];
-        let day = DAYS[c.weekday];
-        let hour12 = if c.hour % 12 == 0 { 12 } else { c.hour % 12 };
-        match spec {
-            'Y' => out.push_str(&c.year.to_string()),
-            'y' => out.push_str(&format!("{:02}", c.year.rem_euclid(100))),
-            'm' => out.push_str(&format!("{:02}", c.month)),
-            'd' => out.push_str(&format!("{:02}", c.day)),
-            'e' => out.push_str(&format!("{:>2}", c.day)),
-            'B' => out.push_str(month),
-            'b' | 'h' => out.push_str(&month[..3]),
-            'A' => out.push_str(day),
-            'a' => out.push_str(&day[..3]),
-            'H' => out.push_str(&format!("{:02}", c.hour)),
-            'I' => out.push_str(&format!("{hour12:02}")),
-            'M' => out.push_str(&format!("{:02}", c.minute)),
-            'S' => out.push_str(&format!("{:02}", c.second)),
-            'p' => out.push_str(if c.hour < 12 { "AM" } else { "PM" }),
-            'j' => out.push_str(&format!("{:03}", c.yearday)),
-            'w' => out.push_str(&((c.weekday + 1) % 7).to_string()),
-            'u' => out.push_str(&(c.weekday + 1).to_string()),
-            'F' => out.push_str(&format!("{}-{:02}-{:02}", c.year, c.month, c.day)),
-            'T' => out.push_str(&format!("{:02}:{:02}:{:02}", c.hour, c.minute, c.second)),
-            'D' => out.push_str(&format!("{:02}/{:02}/{:02}", c.month, c.day, c.year.rem_euclid(100))),
-            '%' => out.push('%'),
-            // Unknown directives pass through, as glibc's strftime does.
-            other => {
-                out.push('%');
-                out.push(other);
-            }
+    for piece in pieces(format) {
+        let items: Vec<Item> = StrftimeItems::new(piece).collect();
+        let known = !items.iter().any(|i| matches!(i, Item::Error));
+        if !(known && write!(out, "{}", moment.format_with_items(items.iter())).is_ok()) {
+            out.push_str(piece);
         }
     }
     out
+}
+
+/// The format cut into literal text and single `%x` directives.
+fn pieces(format: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut chars = format.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        if i > start {
+            pieces.push(&format[start..i]);
+        }
+        // A padding flag (`%-d`, `%_H`) or `%:z` belongs to the directive.
+        let mut next = chars.next();
+        if let Some((_, '-' | '_' | '0' | ':')) = next {
+            next = chars.next().or(next);
+        }
+        let end = next.map_or(format.len(), |(j, d)| j + d.len_utf8());
+        pieces.push(&format[i..end]);
+        start = end;
+    }
+    if start < format.len() {
+        pieces.push(&format[start..]);
+    }
+    pieces
 }
 
 #[cfg(test)]
@@ -159,5 +88,7 @@ mod tests {
             "2000-02-29 060"
         );
         assert_eq!(strftime("%F", LocalTime { local_ms: -86_400_000 }), "1969-12-31");
+        assert_eq!(strftime("%Q %Y%", LocalTime { local_ms: 0 }), "%Q 1970%");
+        assert_eq!(strftime("%-d %-m", t), "23 7");
     }
 }

@@ -3,44 +3,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load, runScript } from './support/consumer.mjs';
+import { closedOrigin, python } from './support/processes.mjs';
 import { useHub, TOKENS, GATED, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
 import { defaultFixtureDir } from '../fixtures/llama2.mjs';
 
 const local = useHub();
 const newHome = () => mkdtempSync(path.join(tmpdir(), 'hubguard-hfhome-'));
 const repoDir = (home, repo) => path.join(home, 'hub', `models--${repo.replace('/', '--')}`);
-
-async function closedOrigin() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
-
-// Async on purpose: the Hub emulator runs in this process, so a blocking
-// spawnSync would stall it while Python waits for its answers.
-async function python(code, env) {
-  const child = spawn(process.env.PYTHON ?? 'python3', ['-c', code], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const status = await new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  assert.equal(status, 0, stderr);
-  return stdout.trim();
-}
 
 test('Python downloads, hubguard loads offline and with the Hub unreachable', async () => {
   const home = newHome();

@@ -2,8 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { load } from './support/consumer.mjs';
+import { closedOrigin } from './support/processes.mjs';
 import { useHub, TOKENS, GATED, PRIVATE, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
 
 const local = useHub();
@@ -88,15 +88,6 @@ test('429: RATE_LIMITED with the server delay', async () => {
     local.hub.faults.rateLimit = undefined;
   }
 });
-
-/** A loopback URL where nothing listens: bind a port, then free it. */
-async function closedOrigin() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 
 test('connection refused: NETWORK names the endpoint', async () => {
   const closed = await closedOrigin();

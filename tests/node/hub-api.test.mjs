@@ -4,11 +4,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { consumerDir, runScript } from './support/consumer.mjs';
+import { python } from './support/processes.mjs';
 import { useHub, TOKENS, GATED, PRIVATE, PUBLIC } from './support/hub.mjs';
 
 const MANY = 'hubguard-test/many-files';
@@ -56,22 +56,6 @@ async function call(fn, options, { env = {}, extra = '', before = '' } = {}) {
   } catch {
     throw new Error(`child produced no JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   }
-}
-
-// Async on purpose: the Hub emulator runs in this process, so a blocking
-// spawnSync would stall it while Python waits for its answers.
-async function python(code, env) {
-  const child = spawn(process.env.PYTHON ?? 'python3', ['-c', code], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const status = await new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  assert.equal(status, 0, stderr);
-  return stdout.trim();
 }
 
 /**

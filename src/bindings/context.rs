@@ -45,8 +45,8 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
         Some(p) => Some(Endpoint::parse_relative(&p, platform::page_url().as_deref())?),
         None => None,
     };
-    let offline =
-        options.bool_or("local_files_only", false)? || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_truthy(&v));
+    let offline = options.bool_or("local_files_only", false)?
+        || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_truthy(&v));
     // `signal` cancels every request of this call.
     let signal = options.abort_signal("signal")?;
     Ok(HubContext {

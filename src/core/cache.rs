@@ -154,7 +154,10 @@ mod tests {
             c.no_exist(sha, &path),
             format!("/c/hub/models--meta-llama--Llama-2-7b-hf/.no_exist/{sha}/sub/dir/f.json")
         );
-        assert_eq!(c.lock("e1"), "/c/hub/.locks/models--meta-llama--Llama-2-7b-hf/e1.hubguard.lock");
+        assert_eq!(
+            c.lock("e1"),
+            "/c/hub/.locks/models--meta-llama--Llama-2-7b-hf/e1.hubguard.lock"
+        );
         let d = RepoCache::new("/c", RepoType::Dataset, &RepoId::parse("o/d").unwrap());
         assert_eq!(d.dir(), "/c/datasets--o--d");
     }

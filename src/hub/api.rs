@@ -15,6 +15,7 @@ use crate::core::error::{ErrorCode, HubError};
 use crate::core::redact::scrub;
 use crate::core::redirect::{is_redirect, next_hop};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
+use crate::core::token::Token;
 
 /// A repo's info can list many thousand files; anything beyond this is not
 /// a Hub answer, and reading it whole would only exhaust memory.
@@ -115,15 +116,13 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
     /// A missing file is `false`; a gated, private or missing repo or
     /// revision is an error, as in huggingface_hub.
     pub async fn file_exists(&self, file: &FileRef) -> Result<bool, HubError> {
-        // A token that cannot be sent is its own typed error, before any request.
-        self.credentials.current()?;
         let mut url = self
             .endpoint
             .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
         let mut hops = 0;
         loop {
             let followed = self
-                .send_api(Method::Head, &url)
+                .send_api(Method::Head, &url, self.bearer_for(&url)?)
                 .await
                 .map_err(|e| self.api_network_error(e, &url, &format!("{} of {}", file.path, file.repo)))?;
             let status = followed.response.status;
@@ -150,16 +149,13 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         }
     }
 
-    /// One request, the token only if `url` is the Hub's origin.
-    async fn send_api(&self, method: Method, url: &Url) -> Result<Followed<T::Body>, TransportError> {
-        let bearer = if self.endpoint.is_hub_origin(url) {
-            self.credentials.current().map_err(|_| TransportError {
-                kind: TransportErrorKind::Connect,
-                detail: "the token could not be read".into(),
-            })?
-        } else {
-            None
-        };
+    /// One request; `bearer` comes from `bearer_for(url)` (the token rule).
+    async fn send_api(
+        &self,
+        method: Method,
+        url: &Url,
+        bearer: Option<Token>,
+    ) -> Result<Followed<T::Body>, TransportError> {
         let request = HttpRequest {
             method,
             url: url.clone(),
@@ -182,14 +178,11 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         what: &str,
         on_error: impl Fn(&Followed<T::Body>, u16) -> HubError,
     ) -> Result<String, HubError> {
-        // A token that cannot be read (e.g. not a valid header value) is
-        // its own typed error, before any request.
-        self.credentials.current()?;
         let mut url = start;
         let mut hops = 0;
         let followed = loop {
             let followed = self
-                .send_api(Method::Get, &url)
+                .send_api(Method::Get, &url, self.bearer_for(&url)?)
                 .await
                 .map_err(|e| self.api_network_error(e, &url, what))?;
             if !is_redirect(followed.response.status) {

@@ -57,7 +57,10 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         let mut last_refresh = self.client.transport.now_millis();
         let mut announced = false;
         loop {
-            match self.attempt(&mut partial, on_progress, &mut last_refresh, &mut announced).await {
+            match self
+                .attempt(&mut partial, on_progress, &mut last_refresh, &mut announced)
+                .await
+            {
                 Ok(()) => break,
                 Err(Failure::Retry(_)) if failures + 1 < MAX_ATTEMPTS => {
                     failures += 1;
@@ -110,7 +113,12 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
                 .open_writer(&partial.path, true)
                 .await
                 .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?;
-            partial.sha256 = Some(writer.close().await.map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?);
+            partial.sha256 = Some(
+                writer
+                    .close()
+                    .await
+                    .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?,
+            );
             return Ok(());
         }
         let range = (partial.have > 0).then(|| vec![("Range".to_owned(), format!("bytes={}-", partial.have))]);
@@ -213,7 +221,9 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
     /// mismatch deletes the partial file: nothing corrupt stays.
     async fn verify(&self, partial: &Partial) -> Result<(), HubError> {
         let mismatch = match self.meta.size {
-            Some(size) if size != partial.have => Some(format!("{} bytes arrived, {size} were announced", partial.have)),
+            Some(size) if size != partial.have => {
+                Some(format!("{} bytes arrived, {size} were announced", partial.have))
+            }
             _ if is_sha256(&self.meta.etag) => {
                 let actual = partial.sha256.as_deref().unwrap_or("unknown");
                 (!actual.eq_ignore_ascii_case(&self.meta.etag))

@@ -403,7 +403,13 @@ mod tests {
         assert_eq!(t.pauses(), [250]);
         let files = store.files.borrow();
         assert_eq!(files[&blob_path(BODY)], BODY);
-        assert!(files.keys().all(|k| !k.ends_with(".incomplete") && !k.ends_with(".lock")), "{:?}", files.keys());
+        assert!(
+            files
+                .keys()
+                .all(|k| !k.ends_with(".incomplete") && !k.ends_with(".lock")),
+            "{:?}",
+            files.keys()
+        );
     }
 
     #[test]
@@ -477,6 +483,9 @@ mod tests {
         t.aborted.set(true);
         assert_eq!(get(&t, &store, "main", false).unwrap_err().code, ErrorCode::Aborted);
         assert!(ranges(&t).is_empty());
-        assert!(store.files.borrow().contains_key(&lock), "another process's lock is left alone");
+        assert!(
+            store.files.borrow().contains_key(&lock),
+            "another process's lock is left alone"
+        );
     }
 }

@@ -154,7 +154,10 @@ mod tests {
                 &format!("{HUB}/org/repo/resolve/main/config.json"),
                 FakeReply::ok(b"").with_header("x-repo-commit", commit),
             )
-            .reply(&format!("{HUB}/org/repo/resolve/{commit}/tokenizer.json"), FakeReply::ok(body))
+            .reply(
+                &format!("{HUB}/org/repo/resolve/{commit}/tokenizer.json"),
+                FakeReply::ok(body),
+            )
     }
 
     fn load(t: &FakeTransport, cache: &MemoryCache, revision: &str) -> Result<Vec<u8>, HubError> {
@@ -235,6 +238,9 @@ mod tests {
             &format!("{HUB}/org/repo/resolve/main/config.json"),
             FakeReply::error(401, "GatedRepo", "gated"),
         );
-        assert_eq!(load(&t, &MemoryCache::default(), "main").unwrap_err().code, ErrorCode::GatedRepo);
+        assert_eq!(
+            load(&t, &MemoryCache::default(), "main").unwrap_err().code,
+            ErrorCode::GatedRepo
+        );
     }
 }

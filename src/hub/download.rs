@@ -90,15 +90,10 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
             .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
         let mut hops = 0;
         loop {
-            let bearer = if self.endpoint.is_hub_origin(&url) {
-                self.credentials.current()?
-            } else {
-                None
-            };
             let request = HttpRequest {
                 method,
                 url: url.clone(),
-                bearer,
+                bearer: self.bearer_for(&url)?,
                 headers: headers.to_vec(),
             };
             let response = self
@@ -116,6 +111,16 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
             url = next_hop(&url, response.header("location"), hops)
                 .map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
             hops += 1;
+        }
+    }
+
+    /// The token rule in one place: only the Hub's exact origin gets the
+    /// token, read again for each request.
+    pub fn bearer_for(&self, url: &Url) -> Result<Option<Token>, HubError> {
+        if self.endpoint.is_hub_origin(url) {
+            self.credentials.current()
+        } else {
+            Ok(None)
         }
     }
 
@@ -166,7 +171,9 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
                     }
                 )
             }
-            TransportErrorKind::Aborted => return super::lock::aborted().about(file.repo.as_str(), Some(file.path.as_str())),
+            TransportErrorKind::Aborted => {
+                return super::lock::aborted().about(file.repo.as_str(), Some(file.path.as_str()))
+            }
             TransportErrorKind::Dropped => {
                 format!(
                     "The connection to {which} at {origin} dropped while downloading {} ({detail}); retry.",

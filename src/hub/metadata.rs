@@ -71,15 +71,10 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
     }
 
     async fn send_once(&self, file: &FileRef, method: Method, url: &url::Url) -> Result<Followed<T::Body>, HubError> {
-        let bearer = if self.endpoint.is_hub_origin(url) {
-            self.credentials.current()?
-        } else {
-            None
-        };
         let request = super::transport::HttpRequest {
             method,
             url: url.clone(),
-            bearer,
+            bearer: self.bearer_for(url)?,
             headers: Vec::new(),
         };
         let response = self

@@ -23,9 +23,9 @@ mod node;
 #[cfg(feature = "node")]
 mod node_fs;
 #[cfg(feature = "node")]
-pub use node::{attach_bearer, cache_root, configured_credentials, env_var, page_url, Store, ADVICE, REDIRECT_MODE};
-#[cfg(feature = "node")]
 pub use node::token_file;
+#[cfg(feature = "node")]
+pub use node::{attach_bearer, cache_root, configured_credentials, env_var, page_url, Store, ADVICE, REDIRECT_MODE};
 
 #[cfg(feature = "browser")]
 mod browser;

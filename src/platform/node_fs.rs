@@ -197,7 +197,13 @@ impl FileStore for NodeStore {
     async fn create_new(&self, path: &str, bytes: &[u8]) -> Result<bool, IoError> {
         make_parent(path).await?;
         // 'wx': fails with EEXIST if the file is there, atomically.
-        match call(write_file_with(path, &Uint8Array::from(bytes), &options(&[("flag", "wx".into())]))).await {
+        match call(write_file_with(
+            path,
+            &Uint8Array::from(bytes),
+            &options(&[("flag", "wx".into())]),
+        ))
+        .await
+        {
             Ok(_) => Ok(true),
             Err(e) if error_code(&e).as_deref() == Some("EEXIST") => Ok(false),
             Err(e) => Err(io_error(e)),
@@ -206,7 +212,9 @@ impl FileStore for NodeStore {
 
     async fn open_writer(&self, path: &str, append: bool) -> Result<NodeWriter, IoError> {
         make_parent(path).await?;
-        let handle = call(open(path, if append { "a" } else { "w" })).await.map_err(io_error)?;
+        let handle = call(open(path, if append { "a" } else { "w" }))
+            .await
+            .map_err(io_error)?;
         let writer = NodeWriter {
             handle: handle.unchecked_into(),
             hash: create_hash("sha256"),

@@ -10,7 +10,7 @@ use super::options::Options;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::hub::credentials::Credentials;
-use crate::platform::{self, FetchTransport};
+use crate::platform::{self, HttpTransport};
 
 pub struct HubContext<C> {
     pub credentials: C,
@@ -27,7 +27,7 @@ pub struct HubContext<C> {
     /// `env.useBrowserCache` (default true, as in Transformers.js): keep
     /// files in the Cache API where the runtime has one.
     pub browser_cache: bool,
-    pub transport: FetchTransport,
+    pub transport: HttpTransport,
 }
 
 /// Read the shared settings. `options` is the call's own object, `env` the
@@ -58,7 +58,7 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
         offline,
         progress: options.function("progress_callback")?,
         browser_cache: settings.bool_or("useBrowserCache", true)?,
-        transport: FetchTransport { signal },
+        transport: HttpTransport { signal },
     })
 }
 

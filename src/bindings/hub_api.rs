@@ -176,7 +176,7 @@ fn file_ref(options: &Options, what: &'static str) -> Result<FileRef, HubError> 
     })
 }
 
-fn client<C: Credentials>(context: &HubContext<C>) -> HubClient<'_, platform::FetchTransport, C> {
+fn client<C: Credentials>(context: &HubContext<C>) -> HubClient<'_, platform::HttpTransport, C> {
     HubClient {
         transport: &context.transport,
         credentials: &context.credentials,
@@ -187,7 +187,7 @@ fn client<C: Credentials>(context: &HubContext<C>) -> HubClient<'_, platform::Fe
 
 fn cached_hub<C: Credentials>(
     context: &HubContext<C>,
-) -> Result<CachedHub<'_, platform::FetchTransport, C, platform::Store>, HubError> {
+) -> Result<CachedHub<'_, platform::HttpTransport, C, platform::Store>, HubError> {
     let root = context.cache_root.clone().ok_or_else(|| {
         HubError::new(
             ErrorCode::CacheIo,

@@ -23,7 +23,7 @@ use crate::core::redact::scrub;
 use crate::core::token::TokenOption;
 use crate::hub::download::{FileRef, HubClient};
 use crate::hub::transport::Method;
-use crate::platform::{self, header_list, FetchTransport};
+use crate::platform::{self, header_list, HttpTransport};
 
 const CREATE: &str = "createHubProxy";
 
@@ -172,7 +172,7 @@ impl Proxy {
             Ok(c) => c,
             Err(_) => return slot.done(json_answer(500, "The proxy is misconfigured.", cors, &[])),
         };
-        let transport = FetchTransport {
+        let transport = HttpTransport {
             signal: Some(request.signal()),
         };
         let client = HubClient {

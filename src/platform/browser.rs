@@ -1,8 +1,6 @@
 //! Browser: never a token. Nothing here reads the environment or sets a
 //! credential header; the package's build test scans the output for that.
 
-use wasm_bindgen::JsValue;
-use web_sys::{Headers, RequestRedirect};
 
 use crate::core::classify::AccessAdvice;
 use crate::core::error::{ErrorCode, HubError};
@@ -11,13 +9,6 @@ use crate::hub::credentials::{Anonymous, Credentials};
 use crate::hub::store::{FileStore, FileWriter, IoError};
 
 pub const ADVICE: AccessAdvice = AccessAdvice::PROXY;
-/// Safe to leave to the browser: no request it makes carries a token.
-pub const REDIRECT_MODE: RequestRedirect = RequestRedirect::Follow;
-
-pub fn attach_bearer(_headers: &Headers, _bearer: Option<&Token>) -> Result<(), JsValue> {
-    Ok(())
-}
-
 pub fn env_var(_name: &str) -> Option<String> {
     None
 }

@@ -1,12 +1,19 @@
-//! `Transport` over the runtime's global `fetch`, with the body streamed.
+//! Browser build: `Transport` over the global `fetch`, with the body streamed.
+//!
+//! No request here ever carries a token (the browser build has no token
+//! code), so redirects are safely left to the browser: a cross-origin 3xx is
+//! opaque to a page anyway.
 
 use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestInit, Response};
+use web_sys::{
+    AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestInit, RequestRedirect, Response,
+};
 
 use crate::core::redact::scrub;
+use super::headers::header_list;
 use crate::hub::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
 #[wasm_bindgen]
@@ -15,8 +22,6 @@ extern "C" {
     /// `window`.
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(input: &Request) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &js_sys::Function, millis: u32) -> JsValue;
 }
 
 /// `signal` aborts every request this transport makes (the proxy passes
@@ -53,7 +58,6 @@ impl Transport for FetchTransport {
             transport_error(kind, &e)
         };
         let headers = Headers::new().map_err(connect)?;
-        super::attach_bearer(&headers, request.bearer.as_ref()).map_err(connect)?;
         for (name, value) in &request.headers {
             headers.set(name, value).map_err(connect)?;
         }
@@ -63,7 +67,7 @@ impl Transport for FetchTransport {
         }
         init.set_method(request.method.as_str());
         init.set_headers(&headers);
-        init.set_redirect(super::REDIRECT_MODE);
+        init.set_redirect(RequestRedirect::Follow);
         let js_request = Request::new_with_str_and_init(request.url.as_str(), &init).map_err(connect)?;
         let answer = JsFuture::from(global_fetch(&js_request).map_err(connect)?)
             .await
@@ -81,10 +85,7 @@ impl Transport for FetchTransport {
     }
 
     async fn pause(&self, millis: u32) {
-        let wait = Promise::new(&mut |resolve, _| {
-            let _ = set_timeout(&resolve, millis);
-        });
-        let _ = JsFuture::from(wait).await;
+        super::sleep(millis).await
     }
 
     fn is_aborted(&self) -> bool {
@@ -126,19 +127,6 @@ impl Body for FetchBody {
         let value = Reflect::get(&step, &"value".into()).map_err(dropped)?;
         Ok(Some(value.unchecked_into::<Uint8Array>().to_vec()))
     }
-}
-
-pub fn header_list(headers: &Headers) -> Vec<(String, String)> {
-    let Ok(Some(entries)) = js_sys::try_iter(headers) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|pair| {
-            let pair: js_sys::Array = pair.dyn_into().ok()?;
-            Some((pair.get(0).as_string()?.to_ascii_lowercase(), pair.get(1).as_string()?))
-        })
-        .collect()
 }
 
 /// The runtime's short reason: Node puts a code such as `ECONNREFUSED` in

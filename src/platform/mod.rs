@@ -1,21 +1,24 @@
 //! The I/O seam's implementations: the one place that knows which build this is.
 //!
-//! Both builds use the runtime's global `fetch` (Node 18+, browsers, Web
-//! Workers). They differ only here:
-//! - `node`: redirects come back to us (`redirect: "manual"` returns the real
-//!   3xx in Node) so the token rule runs per hop; the token is read from the
-//!   option, `process.env` and the token file.
-//! - `browser`: no token code is compiled in at all. Redirects are left to
-//!   the browser, which is safe because no request ever carries a token.
+//! The builds differ only here:
+//! - `node`: HTTP through `node:http`/`node:https` (bounded memory on large
+//!   bodies; see `node_http.rs`), redirects come back to us so the token rule
+//!   runs per hop, and the token is read from the option, `process.env` and
+//!   the token file. The cache lives on disk.
+//! - `browser`: the global `fetch` (pages and Web Workers). No token code is
+//!   compiled in at all, so redirects are left to the browser. Files are kept
+//!   in the Cache API.
 
 #[cfg(all(feature = "node", feature = "browser"))]
 compile_error!("choose one of the features `node` and `browser`, not both");
 #[cfg(not(any(feature = "node", feature = "browser")))]
 compile_error!("a wasm build needs the feature `node` or `browser`");
 
-mod fetch;
+mod headers;
+mod timer;
 mod web_cache;
-pub use fetch::{header_list, FetchTransport};
+pub use headers::header_list;
+use timer::sleep;
 pub use web_cache::web_cache;
 
 #[cfg(feature = "node")]
@@ -23,11 +26,19 @@ mod node;
 #[cfg(feature = "node")]
 mod node_fs;
 #[cfg(feature = "node")]
+mod node_http;
+#[cfg(feature = "node")]
+pub use node_http::NodeHttpTransport as HttpTransport;
+#[cfg(feature = "node")]
 pub use node::token_file;
 #[cfg(feature = "node")]
-pub use node::{attach_bearer, cache_root, configured_credentials, env_var, page_url, Store, ADVICE, REDIRECT_MODE};
+pub use node::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};
 
 #[cfg(feature = "browser")]
 mod browser;
 #[cfg(feature = "browser")]
-pub use browser::{attach_bearer, cache_root, configured_credentials, env_var, page_url, Store, ADVICE, REDIRECT_MODE};
+mod fetch;
+#[cfg(feature = "browser")]
+pub use fetch::FetchTransport as HttpTransport;
+#[cfg(feature = "browser")]
+pub use browser::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};

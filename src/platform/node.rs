@@ -2,7 +2,6 @@
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use web_sys::{Headers, RequestRedirect};
 
 use crate::core::classify::AccessAdvice;
 use crate::core::error::HubError;
@@ -10,8 +9,6 @@ use crate::core::token::{resolve_token, Token, TokenEnvironment, TokenOption};
 use crate::hub::credentials::Credentials;
 
 pub const ADVICE: AccessAdvice = AccessAdvice::TOKEN;
-/// Node's fetch hands back the 3xx itself, so each hop gets the token rule.
-pub const REDIRECT_MODE: RequestRedirect = RequestRedirect::Manual;
 
 #[wasm_bindgen(module = "fs")]
 extern "C" {
@@ -23,13 +20,6 @@ extern "C" {
 extern "C" {
     #[wasm_bindgen(js_name = homedir, catch)]
     fn os_homedir() -> Result<String, JsValue>;
-}
-
-pub fn attach_bearer(headers: &Headers, bearer: Option<&Token>) -> Result<(), JsValue> {
-    match bearer {
-        Some(token) => headers.set("Authorization", &format!("Bearer {}", token.expose())),
-        None => Ok(()),
-    }
 }
 
 /// `process.env[name]`, read now (not cached), so changes after import count.

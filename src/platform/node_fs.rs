@@ -59,6 +59,10 @@ pub struct NodeWriter {
     handle: FileHandle,
     hash: Hash,
     pending: Vec<u8>,
+    /// One JS-side buffer the blocks are copied into, reused for every
+    /// write: a fresh one per block would leave hundreds of megabytes of
+    /// garbage for the collector on a large download (peak memory).
+    outgoing: Uint8Array,
 }
 
 impl NodeWriter {
@@ -66,7 +70,12 @@ impl NodeWriter {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let mut rest = Uint8Array::from(&self.pending[..]);
+        let length = self.pending.len() as u32;
+        if self.outgoing.length() < length {
+            self.outgoing = Uint8Array::new_with_length(length);
+        }
+        let mut rest = self.outgoing.subarray(0, length);
+        rest.copy_from(&self.pending);
         self.pending.clear();
         self.hash.update(&rest);
         // `write` may take fewer bytes than offered; go on until all are in.
@@ -219,6 +228,7 @@ impl FileStore for NodeStore {
             handle: handle.unchecked_into(),
             hash: create_hash("sha256"),
             pending: Vec::with_capacity(BLOCK as usize + (64 << 10)),
+            outgoing: Uint8Array::new_with_length(BLOCK + (64 << 10)),
         };
         if append {
             if let Err(e) = writer.hash_existing(path).await {

@@ -8,12 +8,12 @@
 //! with the model type's own deserializer, and the tokenizer is assembled
 //! the way the crate's own deserializer does it (builder, then the added
 //! tokens in file order). Anything unusual (no `type`, a version other than
-//! 1.0) returns `None` and the caller uses the crate's loader, which also
-//! produces the canonical error messages.
+//! 1.0) returns `Ok(None)` and the caller uses the crate's loader, which also
+//! produces the canonical error messages; `Err` is a file the crate's loader
+//! would crash on. BPE models, the large ones, go through `bpe_load`.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokenizers::models::bpe::BPE;
 use tokenizers::models::unigram::Unigram;
 use tokenizers::models::wordlevel::WordLevel;
 use tokenizers::models::wordpiece::WordPiece;
@@ -53,15 +53,27 @@ struct AddedTokenEntry {
     token: AddedToken,
 }
 
-/// The tokenizer, or `None` to fall back to `Tokenizer::from_bytes`.
-pub fn load(bytes: &[u8]) -> Option<Tokenizer> {
+/// The tokenizer, `Ok(None)` to fall back to `Tokenizer::from_bytes`, or
+/// why the file is refused.
+pub fn load(bytes: &[u8]) -> Result<Option<Tokenizer>, String> {
+    match load_parts(bytes) {
+        Some(Err(refused)) => Err(refused),
+        Some(Ok(tokenizer)) => Ok(Some(tokenizer)),
+        None => Ok(None),
+    }
+}
+
+fn load_parts(bytes: &[u8]) -> Option<Result<Tokenizer, String>> {
     let parts: Parts = serde_json::from_slice(bytes).ok()?;
     if parts.version.as_deref() != Some("1.0") {
         return None;
     }
     let raw = parts.model.get();
     let model: ModelWrapper = match serde_json::from_str::<ModelType>(raw).ok()?.kind?.as_str() {
-        "BPE" => serde_json::from_str::<BPE>(raw).ok()?.into(),
+        "BPE" => match super::bpe_load::load_bpe(raw) {
+            Ok(bpe) => bpe?.into(),
+            Err(refused) => return Some(Err(refused)),
+        },
         "WordPiece" => serde_json::from_str::<WordPiece>(raw).ok()?.into(),
         "WordLevel" => serde_json::from_str::<WordLevel>(raw).ok()?.into(),
         "Unigram" => serde_json::from_str::<Unigram>(raw).ok()?.into(),
@@ -86,5 +98,5 @@ pub fn load(bytes: &[u8]) -> Option<Tokenizer> {
     let mut tokenizer = Tokenizer::from(built);
     let added: Vec<AddedTokenEntry> = part(parts.added_tokens)?.unwrap_or_default();
     tokenizer.add_tokens(added.into_iter().map(|t| t.token)).ok()?;
-    Some(tokenizer)
+    Some(Ok(tokenizer))
 }

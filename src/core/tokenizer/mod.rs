@@ -13,6 +13,7 @@ mod call;
 mod chat;
 mod config;
 mod decode;
+mod bpe_load;
 mod fast_load;
 mod pyjson;
 mod strftime;
@@ -116,9 +117,10 @@ impl LoadedTokenizer {
     /// which is allowed: tokenizer.json alone is enough to tokenize.
     pub fn from_files(repo_id: &str, tokenizer_json: &[u8], config_json: Option<&[u8]>) -> Result<Self, HubError> {
         let mut inner = match fast_load::load(tokenizer_json) {
-            Some(tokenizer) => tokenizer,
-            None => Tokenizer::from_bytes(tokenizer_json)
+            Ok(Some(tokenizer)) => tokenizer,
+            Ok(None) => Tokenizer::from_bytes(tokenizer_json)
                 .map_err(|e| load_error(repo_id, tokenizer_json, &e.to_string()))?,
+            Err(refused) => return Err(load_error(repo_id, tokenizer_json, &refused)),
         };
         // transformers replaces the file's own truncation and padding with
         // the call's options (none for `encode`); so does `call`.

@@ -54,13 +54,54 @@ fn encodes_and_decodes() {
 
 #[test]
 fn the_fast_loader_builds_what_the_crate_does() {
-    let fast = super::fast_load::load(TINY.as_bytes()).expect("fast path taken");
+    let fast = super::fast_load::load(TINY.as_bytes()).unwrap().expect("fast path taken");
     let mut slow = tokenizers::Tokenizer::from_bytes(TINY.as_bytes()).unwrap();
     let _ = slow.with_truncation(None);
     assert_eq!(fast.to_string(false).unwrap(), slow.to_string(false).unwrap());
     // Unusual files go to the crate's loader.
-    assert!(super::fast_load::load(TINY.replace("\"1.0\"", "\"2.0\"").as_bytes()).is_none());
-    assert!(super::fast_load::load(TINY.replace("\"type\": \"WordLevel\", ", "").as_bytes()).is_none());
+    assert!(super::fast_load::load(TINY.replace("\"1.0\"", "\"2.0\"").as_bytes()).unwrap().is_none());
+    assert!(super::fast_load::load(TINY.replace("\"type\": \"WordLevel\", ", "").as_bytes()).unwrap().is_none());
+}
+
+/// A BPE model with a continuing-subword prefix, its merges as `merges`.
+fn tiny_bpe(merges: &str) -> String {
+    format!(
+        r###"{{"version": "1.0", "added_tokens": [{{"id": 7, "content": "<s>", "single_word": false, "lstrip": false,
+            "rstrip": false, "normalized": false, "special": true}}],
+          "normalizer": null, "pre_tokenizer": {{"type": "Whitespace"}}, "post_processor": null, "decoder": null,
+          "model": {{"type": "BPE", "dropout": null, "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+            "end_of_word_suffix": null, "fuse_unk": true, "byte_fallback": false, "ignore_merges": false,
+            "vocab": {{"[UNK]": 0, "a": 1, "##b": 2, "ab": 3, "b": 4, "##c": 5, "abc": 6}},
+            "merges": {merges}}}}}"###
+    )
+}
+
+#[test]
+fn bpe_models_load_as_the_crate_loads_them_in_both_merge_forms() {
+    for merges in [r###"[["a", "##b"], ["ab", "##c"]]"###, r###"["#version: 0.2", "a ##b", "ab ##c"]"###] {
+        let json = tiny_bpe(merges);
+        let fast = super::fast_load::load(json.as_bytes()).unwrap().expect("fast path taken");
+        let mut slow = tokenizers::Tokenizer::from_bytes(json.as_bytes()).unwrap();
+        let _ = slow.with_truncation(None);
+        assert_eq!(fast.to_string(false).unwrap(), slow.to_string(false).unwrap(), "{merges}");
+        let ids = |t: &tokenizers::Tokenizer| t.encode("abc ab <s> zz", false).unwrap().get_ids().to_vec();
+        assert_eq!(ids(&fast), ids(&slow));
+        assert_eq!(ids(&fast), vec![6, 3, 7, 0]);
+    }
+    // A legacy line without exactly one space is the crate's to report.
+    let bad = tiny_bpe(r###"["a ##b c"]"###);
+    assert!(super::fast_load::load(bad.as_bytes()).unwrap().is_none());
+    let err = LoadedTokenizer::from_files("o/r", bad.as_bytes(), None).err().unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidTokenizer);
+}
+
+#[test]
+fn a_merge_shorter_than_the_subword_prefix_is_refused_not_a_crash() {
+    // The crate's builder would subtract past zero here and panic.
+    let json = tiny_bpe(r#"[["a", "b"]]"#);
+    let err = LoadedTokenizer::from_files("o/r", json.as_bytes(), None).err().unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidTokenizer);
+    assert!(err.message.contains("continuing_subword_prefix"), "{}", err.message);
 }
 
 #[test]

@@ -146,7 +146,7 @@ export declare class PreTrainedTokenizer {
   get_chat_template(options?: { chat_template?: string | null; tools?: unknown[] | null }): string;
   /** tokenizer_config.json ({} when the repo has none). */
   readonly config: Record<string, unknown>;
-  /** As written in tokenizer_config.json: a string, a list of `{name, template}`, or null. */
+  /** chat_template.jinja when the repo has one (it wins, as in transformers), else tokenizer_config.json's `chat_template` as written: a string, a list of `{name, template}`, or null. */
   readonly chat_template: string | Array<{ name: string; template: string }> | null;
   /** Special tokens from tokenizer_config.json (null when unset; `pad_token` falls back to `eos_token`). */
   readonly bos_token: string | null;

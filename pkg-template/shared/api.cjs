@@ -235,7 +235,11 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       return this.#inner.chatTemplate(chat_template ?? undefined, tools != null);
     }
 
-    /** tokenizer_config.json's `chat_template` as written (a string, a list of {name, template}, or null). */
+    /**
+     * The repo's chat template: chat_template.jinja's text when the repo has one (it wins, as in
+     * transformers), else tokenizer_config.json's `chat_template` as written (a string, a list of
+     * {name, template}, or null).
+     */
     get chat_template() {
       return this.#info.chat_template;
     }

@@ -195,7 +195,7 @@ impl JsTokenizer {
             "truncation_side": settings.truncation_side.as_str(),
             // JSON has no Infinity: null stands for "no limit".
             "model_max_length": settings.model_max_length_raw.is_finite().then_some(settings.model_max_length_raw),
-            "chat_template": self.inner.config().get("chat_template").cloned().unwrap_or(Value::Null),
+            "chat_template": self.inner.chat_template_value(),
         });
         info.to_string()
     }

@@ -1,6 +1,8 @@
 //! Files through the huggingface_hub cache, shared with Python.
 //!
-//! - A commit-hash revision already in `snapshots/` is read with no request.
+//! - A commit-hash revision already in `snapshots/` is read with no request;
+//!   so is an optional file that `.no_exist/{commit}/` records as missing
+//!   (transformers trusts the cache for a pinned commit, absences included).
 //! - Offline (`HF_HUB_OFFLINE=1` or `local_files_only`), only the cache is
 //!   read: `refs/{revision}` names the commit.
 //! - Otherwise one HEAD learns the current commit and etag; a blob already
@@ -16,7 +18,7 @@ use super::download::{FileRef, HubClient};
 use super::lock::{acquire, Acquired};
 use super::metadata::{FileMetadata, Metadata};
 use super::progress::Progress;
-use super::source::FileSource;
+use super::source::{FileSource, IfUnknown};
 use super::store::{FileStore, IoError};
 use super::transport::Transport;
 use crate::core::cache::{parse_commit, RepoCache};
@@ -38,9 +40,36 @@ pub struct CachedFile {
     pub commit: String,
 }
 
+/// Whether a file must exist, and what to do when its existence is unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    Required,
+    Optional(IfUnknown),
+}
+
 impl<T: Transport, C: Credentials, S: FileStore> FileSource for CachedHub<'_, T, C, S> {
     async fn get(&self, file: &FileRef, on_progress: &dyn Fn(Progress)) -> Result<Vec<u8>, HubError> {
         let cached = self.ensure(file, on_progress).await?;
+        self.read_cached(&cached, file).await
+    }
+
+    async fn get_optional(
+        &self,
+        file: &FileRef,
+        on_progress: &dyn Fn(Progress),
+        if_unknown: IfUnknown,
+    ) -> Result<Option<Vec<u8>>, HubError> {
+        match self.locate(file, on_progress, Need::Optional(if_unknown)).await {
+            Ok(cached) => self.read_cached(&cached, file).await.map(Some),
+            Err(e) if e.code == ErrorCode::EntryNotFound => Ok(None),
+            Err(e) if e.code == ErrorCode::NotCached && if_unknown == IfUnknown::Absent => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
+    async fn read_cached(&self, cached: &CachedFile, file: &FileRef) -> Result<Vec<u8>, HubError> {
         match self.store.read(&cached.path).await {
             Ok(Some(bytes)) => Ok(bytes),
             Ok(None) => Err(io_error(
@@ -53,16 +82,23 @@ impl<T: Transport, C: Credentials, S: FileStore> FileSource for CachedHub<'_, T,
             Err(e) => Err(io_error(e, &cached.path, file)),
         }
     }
-}
 
-impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
     /// Make sure `file` is in the cache, downloading it if needed, and say
     /// where it is.
     pub async fn ensure(&self, file: &FileRef, on_progress: &dyn Fn(Progress)) -> Result<CachedFile, HubError> {
+        self.locate(file, on_progress, Need::Required).await
+    }
+
+    async fn locate(&self, file: &FileRef, on_progress: &dyn Fn(Progress), need: Need) -> Result<CachedFile, HubError> {
         let cache = RepoCache::new(&self.root, file.repo_type, &file.repo);
         if file.revision.is_commit_hash() {
-            if let Some(found) = self.cached_at(&cache, file, file.revision.as_str()).await {
+            let commit = file.revision.as_str();
+            if let Some(found) = self.cached_at(&cache, file, commit).await {
                 return Ok(found);
+            }
+            // Only for optional files: `hf_hub_download` itself asks again.
+            if need != Need::Required && self.store.exists(&cache.no_exist(commit, &file.path)).await {
+                return Err(known_missing(file));
             }
         }
         if self.offline {
@@ -81,6 +117,10 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
             // No network: the cached snapshot is good enough.
             Err(e) if e.code == ErrorCode::Network => match self.cached_only(&cache, file).await {
                 Ok(found) => Ok(found),
+                // An optional file may then count as absent (see `get_optional`).
+                Err(miss) if miss.code == ErrorCode::NotCached && need == Need::Optional(IfUnknown::Absent) => {
+                    Err(miss)
+                }
                 Err(miss) if miss.code == ErrorCode::NotCached => Err(e),
                 Err(other) => Err(other),
             },
@@ -169,14 +209,7 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
                 return Ok(found);
             }
             if self.store.exists(&cache.no_exist(commit, &file.path)).await {
-                return Err(HubError::new(
-                    ErrorCode::EntryNotFound,
-                    format!(
-                        "File {} does not exist in {} at revision {} (known from the cache).",
-                        file.path, file.repo, file.revision
-                    ),
-                )
-                .about(file.repo.as_str(), Some(file.path.as_str())));
+                return Err(known_missing(file));
             }
         }
         Err(HubError::new(
@@ -205,6 +238,17 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
             commit: commit.to_owned(),
         })
     }
+}
+
+fn known_missing(file: &FileRef) -> HubError {
+    HubError::new(
+        ErrorCode::EntryNotFound,
+        format!(
+            "File {} does not exist in {} at revision {} (known from the cache).",
+            file.path, file.repo, file.revision
+        ),
+    )
+    .about(file.repo.as_str(), Some(file.path.as_str()))
 }
 
 pub(super) fn io_error(error: IoError, path: &str, file: &FileRef) -> HubError {

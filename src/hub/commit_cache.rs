@@ -7,12 +7,15 @@
 //! answers itself (a browser follows redirects on its own, so an LFS file's
 //! HEAD would end at the CDN, without `X-Repo-Commit`). The last commit seen
 //! for each revision is remembered too, so a load works offline. Only
-//! complete 2xx bodies are stored; errors never are.
+//! complete 2xx bodies are stored; errors never are, except that an optional
+//! file's 404 at a commit is remembered by an empty marker (a commit never
+//! changes), so most repos, which lack chat_template.jinja, are not asked
+//! for it on every load.
 
 use super::credentials::Credentials;
 use super::download::{FileRef, HubClient};
 use super::progress::Progress;
-use super::source::FileSource;
+use super::source::{absent_if_not_found, FileSource, IfUnknown};
 use super::transport::{Method, Transport};
 use crate::core::cache::parse_commit;
 use crate::core::error::{ErrorCode, HubError};
@@ -30,6 +33,8 @@ pub struct CommitCache<'a, T, C, K> {
     cache: &'a K,
     /// `None` when the Hub did not say (then nothing is cached).
     commit: Option<Revision>,
+    /// The commit came from memory because the Hub could not be reached.
+    offline: bool,
 }
 
 impl<'a, T: Transport, C: Credentials, K: KeyedCache> CommitCache<'a, T, C, K> {
@@ -48,6 +53,7 @@ impl<'a, T: Transport, C: Credentials, K: KeyedCache> CommitCache<'a, T, C, K> {
             client,
             cache,
             commit: None,
+            offline: false,
         };
         if revision.is_commit_hash() {
             source.commit = Some(revision.clone());
@@ -78,7 +84,10 @@ impl<'a, T: Transport, C: Credentials, K: KeyedCache> CommitCache<'a, T, C, K> {
             }
             // Offline: the commit this revision had last time.
             Err(e) if e.code == ErrorCode::Network => match cache.get(&remembered).await {
-                Some(bytes) => parse_commit(&String::from_utf8_lossy(&bytes)),
+                Some(bytes) => {
+                    source.offline = true;
+                    parse_commit(&String::from_utf8_lossy(&bytes))
+                }
                 None => return Err(e),
             },
             Err(e) => return Err(e),
@@ -100,6 +109,11 @@ impl<'a, T: Transport, C: Credentials, K: KeyedCache> CommitCache<'a, T, C, K> {
         // The Cache API ignores fragments, so a query marks it.
         format!("{}?hubguard=commit", self.key(file))
     }
+
+    /// Marks a file known to be missing at a commit (its body is empty).
+    fn missing_key(&self, pinned: &FileRef) -> String {
+        format!("{}?hubguard=missing", self.key(pinned))
+    }
 }
 
 impl<T: Transport, C: Credentials, K: KeyedCache> FileSource for CommitCache<'_, T, C, K> {
@@ -118,6 +132,35 @@ impl<T: Transport, C: Credentials, K: KeyedCache> FileSource for CommitCache<'_,
         let bytes = self.client.fetch_bytes(&pinned, on_progress).await?;
         self.cache.put(&key, &bytes).await;
         Ok(bytes)
+    }
+
+    async fn get_optional(
+        &self,
+        file: &FileRef,
+        on_progress: &dyn Fn(Progress),
+        if_unknown: IfUnknown,
+    ) -> Result<Option<Vec<u8>>, HubError> {
+        let Some(commit) = &self.commit else {
+            return absent_if_not_found(self.client.fetch_bytes(file, on_progress).await);
+        };
+        let pinned = FileRef {
+            revision: commit.clone(),
+            ..file.clone()
+        };
+        let missing = self.missing_key(&pinned);
+        if self.cache.get(&missing).await.is_some() {
+            return Ok(None);
+        }
+        match self.get(file, on_progress).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.code == ErrorCode::EntryNotFound => {
+                self.cache.put(&missing, b"").await;
+                Ok(None)
+            }
+            // Offline and never fetched: as the disk cache does (see `IfUnknown`).
+            Err(e) if e.code == ErrorCode::Network && self.offline && if_unknown == IfUnknown::Absent => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -5,11 +5,43 @@ use super::credentials::Credentials;
 use super::download::{FileRef, HubClient};
 use super::progress::Progress;
 use super::transport::Transport;
-use crate::core::error::HubError;
+use crate::core::error::{ErrorCode, HubError};
+
+/// What an optional file's answer is when nothing says whether it exists:
+/// offline (or with the Hub unreachable) and not in the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IfUnknown {
+    /// An error (`NOT_CACHED`, `NETWORK`), as for a required file.
+    Fail,
+    /// Absent: what transformers does for its optional tokenizer files
+    /// (`cached_file(..., _raise_exceptions_for_missing_entries=False)`
+    /// returns None on a `LocalEntryNotFoundError`).
+    Absent,
+}
 
 #[allow(async_fn_in_trait)]
 pub trait FileSource {
     async fn get(&self, file: &FileRef, on_progress: &dyn Fn(Progress)) -> Result<Vec<u8>, HubError>;
+
+    /// A file the repo may lack: `None` when the Hub says it does not exist
+    /// (404 EntryNotFound). Sources with a cache also answer `None` from
+    /// what they remember as missing, without a request.
+    async fn get_optional(
+        &self,
+        file: &FileRef,
+        on_progress: &dyn Fn(Progress),
+        _if_unknown: IfUnknown,
+    ) -> Result<Option<Vec<u8>>, HubError> {
+        absent_if_not_found(self.get(file, on_progress).await)
+    }
+}
+
+pub(super) fn absent_if_not_found(result: Result<Vec<u8>, HubError>) -> Result<Option<Vec<u8>>, HubError> {
+    match result {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.code == ErrorCode::EntryNotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 impl<T: Transport, C: Credentials> FileSource for HubClient<'_, T, C> {

@@ -1,13 +1,19 @@
-//! Loading a tokenizer: tokenizer.json plus the optional tokenizer_config.json.
+//! Loading a tokenizer: tokenizer.json, plus the optional
+//! tokenizer_config.json and chat_template.jinja, fetched at once.
+//!
+//! Not fetched: `additional_chat_templates/*.jinja`. transformers finds them
+//! by listing that folder through the Hub's tree API on every load; hubguard
+//! would need that extra request on every load too (nothing in the three
+//! files' answers says whether the folder exists), so it does not load them.
 
-use futures_util::future::join;
+use futures_util::future::join3;
 
 use super::download::FileRef;
-use super::progress::Progress;
-use super::source::FileSource;
+use super::progress::{HeldInitiate, Progress};
+use super::source::{FileSource, IfUnknown};
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
-use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE};
+use crate::core::tokenizer::{LoadedTokenizer, CHAT_TEMPLATE_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE};
 
 pub async fn load_tokenizer(
     source: &impl FileSource,
@@ -22,9 +28,24 @@ pub async fn load_tokenizer(
         revision: revision.clone(),
         path: RepoPath::parse(name).expect("constant file names are valid"),
     };
-    let (tokenizer, config) = join(
+    let config_progress = |p| on_progress(TOKENIZER_CONFIG_FILE, p);
+    let config_progress = HeldInitiate::new(&config_progress);
+    let template_progress = |p| on_progress(CHAT_TEMPLATE_FILE, p);
+    let template_progress = HeldInitiate::new(&template_progress);
+    let (tokenizer, config, template) = join3(
         source.get(&file(TOKENIZER_FILE), &|p| on_progress(TOKENIZER_FILE, p)),
-        source.get(&file(TOKENIZER_CONFIG_FILE), &|p| on_progress(TOKENIZER_CONFIG_FILE, p)),
+        // Offline and not cached stays an error, as it always was: the
+        // special tokens live here, and a silent default would mis-tokenize.
+        source.get_optional(
+            &file(TOKENIZER_CONFIG_FILE),
+            &|p| config_progress.report(p),
+            IfUnknown::Fail,
+        ),
+        source.get_optional(
+            &file(CHAT_TEMPLATE_FILE),
+            &|p| template_progress.report(p),
+            IfUnknown::Absent,
+        ),
     )
     .await;
     let tokenizer = tokenizer.map_err(|e| match e.code {
@@ -37,11 +58,23 @@ pub async fn load_tokenizer(
         },
         _ => e,
     })?;
-    let config = match config {
-        Ok(bytes) => Some(bytes),
-        // Optional: many repos tokenize fine from tokenizer.json alone.
-        Err(e) if e.code == ErrorCode::EntryNotFound => None,
+    // Optional: many repos tokenize fine from tokenizer.json alone.
+    let config = config?;
+    let template = match template {
+        Ok(template) => template,
+        // A proxy that pins files (allow: [{ files: [...] }]) and predates
+        // this file refuses it; the tokenizer itself does not need it, so
+        // the load goes on with the config's template, as without the file.
+        Err(e) if e.code == ErrorCode::ProxyRefused => None,
         Err(e) => return Err(e),
     };
-    LoadedTokenizer::from_files(repo.as_str(), &tokenizer, config.as_deref())
+    let tokenizer = LoadedTokenizer::from_files(repo.as_str(), &tokenizer, config.as_deref())?;
+    match template {
+        Some(bytes) => tokenizer.with_chat_template_file(repo.as_str(), &bytes),
+        None => Ok(tokenizer),
+    }
 }
+
+#[cfg(test)]
+#[path = "tokenizer_files_tests.rs"]
+mod tests;

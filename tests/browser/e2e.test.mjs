@@ -93,7 +93,7 @@ test('files are kept in the Cache API by commit: a reload downloads nothing, a n
   assert.deepEqual(
     since(mark).map((r) => `${r.method} ${path.basename(r.url)}`),
     ['HEAD tokenizer_config.json'],
-    'one HEAD learns the commit; both files come from the cache',
+    'one HEAD learns the commit; the files come from the cache (the 404 of chat_template.jinja is remembered too)',
   );
 
   const config = JSON.parse(stack.hub.readFile(GATED, 'tokenizer_config.json'));

@@ -6,12 +6,15 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildLlama2, defaultFixtureDir } from '../fixtures/llama2.mjs';
+import { CHAT_TEMPLATE_REPOS, chatTemplateRepoFiles } from '../fixtures/chat-template-files.mjs';
 
 export const REPOS = {
   gated: 'meta-llama/Llama-2-7b-hf',
   private: 'hubguard-test/private-llama',
   public: 'hubguard-test/public-llama',
   dataset: 'hubguard-test/public-data',
+  chatJinja: CHAT_TEMPLATE_REPOS.jinjaOnly,
+  chatBoth: CHAT_TEMPLATE_REPOS.both,
 };
 
 /**
@@ -36,7 +39,8 @@ function olderConfig(current) {
 }
 
 export function seedRepos(store, files) {
-  for (const [visibility, id] of Object.entries(REPOS).filter(([kind]) => kind !== 'dataset')) {
+  for (const visibility of ['gated', 'private', 'public']) {
+    const id = REPOS[visibility];
     const repo = store.add({ id, visibility, files: { ...files, 'tokenizer_config.json': olderConfig(files['tokenizer_config.json']) } });
     repo.tag('v1.0', repo.refs.get('main'));
     repo.commit('main', files);
@@ -49,4 +53,6 @@ export function seedRepos(store, files) {
     type: 'dataset',
     files: { 'README.md': '# public-data\n', 'data/train.csv': 'text,label\nhello,1\nworld,0\n' },
   });
+  // Public repos whose chat template is in chat_template.jinja.
+  for (const [id, repoFiles] of Object.entries(chatTemplateRepoFiles(files))) store.add({ id, files: repoFiles });
 }

@@ -97,11 +97,12 @@ test('public repos load straight from the Hub; gated ones through the proxy, the
   assert.deepEqual(r.publicIds, LLAMA_HELLO);
   assert.deepEqual(r.gatedIds, LLAMA_HELLO);
   const gatedHits = local.hub.hubLog.filter((l) => l.path.startsWith(`/${GATED}/`)).map((l) => l.authorization);
-  // First load: two anonymous refusals (tokenizer.json, tokenizer_config.json), then
-  // the proxy's two with its token. Second load: straight to the proxy.
-  assert.deepEqual(gatedHits, ['none', 'none', 'accepted', 'accepted', 'accepted', 'accepted']);
+  // First load: three anonymous refusals (tokenizer.json, tokenizer_config.json,
+  // chat_template.jinja, asked at once), then the proxy's three with its token.
+  // Second load: straight to the proxy.
+  assert.deepEqual(gatedHits, [...Array(3).fill('none'), ...Array(6).fill('accepted')]);
   const publicHits = local.hub.hubLog.filter((l) => l.path.startsWith(`/${PUBLIC}/`)).map((l) => l.authorization);
-  assert.deepEqual(publicHits, ['none', 'none']);
+  assert.deepEqual(publicHits, ['none', 'none', 'none']);
   assert.equal(r.notListed.code, 'PROXY_REFUSED');
   assert.match(r.notListed.message, /allow list/);
   assert.equal(local.hub.cdnLog.filter((l) => l.hadAuthorization).length, 0);
@@ -115,5 +116,32 @@ test('proxyAll sends public repos through the proxy too', async () => {
     env.proxyAll = true;
     results.ids = (await AutoTokenizer.from_pretrained(${JSON.stringify(PUBLIC)})).encode('Hello world!');`);
   assert.deepEqual(r.ids, LLAMA_HELLO);
-  assert.deepEqual(local.hub.hubLog.map((l) => l.authorization), ['accepted', 'accepted']);
+  assert.deepEqual(local.hub.hubLog.map((l) => l.authorization), ['accepted', 'accepted', 'accepted']);
+});
+
+test('a proxy that pins only tokenizer.json and tokenizer_config.json still serves the tokenizer', async () => {
+  // Such an allow list predates chat_template.jinja: its PROXY_REFUSED for
+  // that optional file must not fail the load.
+  local.hub.hubLog.length = 0;
+  const r = await inBrowserBuild(`
+    const http = await import('node:http');
+    const { createHubProxy, toNodeHandler } = await import('hubguard');
+    const handler = createHubProxy({
+      allow: [{ repo: ${JSON.stringify(GATED)}, files: ['tokenizer.json', 'tokenizer_config.json'] }],
+      endpoint: ${JSON.stringify(local.hub.url)},
+    });
+    const server = http.createServer(toNodeHandler(handler));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    env.endpoint = ${JSON.stringify(local.hub.url)};
+    env.proxy = 'http://127.0.0.1:' + server.address().port;
+    env.proxyAll = true;
+    results.load = await attempt(async () => {
+      const t = await AutoTokenizer.from_pretrained(${JSON.stringify(GATED)});
+      return { ids: t.encode('Hello world!'), template: t.chat_template };
+    });
+    server.close();`, { HF_TOKEN: TOKENS.accepted });
+  assert.ok(r.load.ok, JSON.stringify(r.load));
+  assert.deepEqual(r.load.value, { ids: LLAMA_HELLO, template: null });
+  const asked = local.hub.hubLog.map((l) => l.path.split('/').pop());
+  assert.ok(asked.includes('tokenizer.json') && !asked.includes('chat_template.jinja'), 'the proxy refused it itself');
 });

@@ -136,3 +136,49 @@ print(hf_hub_download("${PUBLIC}", "tokenizer.json"))`,
   );
   assert.equal(found, snapshot);
 });
+
+// chat_template.jinja is the third file of a load: one more HEAD on a
+// branch, none for a cached commit, and its absence is remembered where
+// huggingface_hub remembers absences, so it is not asked again.
+const CHAT_JINJA = 'hubguard-test/chat-jinja';
+const templateOf = (repo) => `
+  import { AutoTokenizer } from 'hubguard';
+  const t = await AutoTokenizer.from_pretrained(${JSON.stringify(repo)});
+  console.log(JSON.stringify({ template: t.chat_template, ids: t.encode('Hello world!') }));`;
+
+test('a repo without chat_template.jinja: .no_exist remembers it; revalidation is one HEAD per file', async () => {
+  const home = newHome();
+  const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+  await load(PUBLIC, { env });
+  const commit = local.hub.commitOf(PUBLIC);
+  assert.ok(existsSync(path.join(repoDir(home, PUBLIC), '.no_exist', commit, 'chat_template.jinja')));
+  local.hub.hubLog.length = 0;
+  assert.deepEqual((await load(PUBLIC, { env })).ids, LLAMA_HELLO);
+  const asked = local.hub.hubLog.map((l) => `${l.method} ${path.basename(l.path)}`).sort();
+  assert.deepEqual(asked, ['HEAD chat_template.jinja', 'HEAD tokenizer.json', 'HEAD tokenizer_config.json']);
+  local.hub.hubLog.length = 0;
+  assert.deepEqual((await load(PUBLIC, { env, options: { revision: commit } })).ids, LLAMA_HELLO);
+  assert.deepEqual((await load(PUBLIC, { env, options: { local_files_only: true } })).ids, LLAMA_HELLO);
+  assert.equal(local.hub.hubLog.length, 0, 'a known absence is not asked again');
+  // Python reads the same marker as "known missing".
+  const seen = await python(
+    `from huggingface_hub import try_to_load_from_cache, _CACHED_NO_EXIST
+print(try_to_load_from_cache("${PUBLIC}", "chat_template.jinja", revision="${commit}") is _CACHED_NO_EXIST)`,
+    { HF_HOME: home },
+  );
+  assert.equal(seen, 'True');
+});
+
+test('chat_template.jinja is cached like the other files, and used offline', async () => {
+  const home = newHome();
+  const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+  const online = await runScript(templateOf(CHAT_JINJA), { env });
+  const first = JSON.parse(online.stdout);
+  assert.match(first.template, /<\|user\|>/, online.stderr);
+  const commit = local.hub.commitOf(CHAT_JINJA);
+  assert.ok(existsSync(path.join(repoDir(home, CHAT_JINJA), 'snapshots', commit, 'chat_template.jinja')));
+  local.hub.hubLog.length = 0;
+  const offline = await runScript(templateOf(CHAT_JINJA), { env: { ...env, HF_HUB_OFFLINE: '1' } });
+  assert.deepEqual(JSON.parse(offline.stdout), first, offline.stderr);
+  assert.equal(local.hub.hubLog.length, 0);
+});

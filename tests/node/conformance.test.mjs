@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { runScript } from './support/consumer.mjs';
 import { useHub } from './support/hub.mjs';
 import { CALL_CASES, chatCases, matrix, texts } from '../fixtures/conformance.mjs';
+import { CHAT_TEMPLATE_REPOS, chatTemplateRepoFiles } from '../fixtures/chat-template-files.mjs';
+import { loadFixture } from '../hub/seed.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REFERENCE = path.resolve(here, '../python/tokenizer_reference.py');
@@ -50,6 +52,7 @@ for (const job of jobs) {
     special[n + '_token_id'] = t[n + '_token_id'];
   }
   out[job.name] = {
+    chat_template: t.chat_template,
     callable: typeof t === 'function' && t instanceof PreTrainedTokenizer,
     encode,
     batch_encode: t.batch_encode(job.texts),
@@ -96,7 +99,8 @@ before(async () => {
       chats: chatCases(t.name, hasTemplate),
     };
   });
-  reference = python({ tokenizers: jobs });
+  const templateJobs = await chatTemplateJobs();
+  reference = python({ tokenizers: [...jobs, ...templateJobs] });
   for (const job of jobs) {
     const files = { 'tokenizer.json': readFileSync(path.join(job.dir, 'tokenizer.json')) };
     const config = path.join(job.dir, 'tokenizer_config.json');
@@ -106,7 +110,8 @@ before(async () => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(path.join(tmpdir(), 'hubguard-conformance-'));
-  writeFileSync(path.join(dir, 'jobs.json'), JSON.stringify(jobs));
+  // The chat-template repos are seeded in the emulator already.
+  writeFileSync(path.join(dir, 'jobs.json'), JSON.stringify([...jobs, ...templateJobs]));
   const script = HUBGUARD_SIDE.replace('process.argv[2]', JSON.stringify(path.join(dir, 'jobs.json'))).replace(
     'process.argv[3]',
     JSON.stringify(path.join(dir, 'out.json')),
@@ -114,8 +119,27 @@ before(async () => {
   const run = await runScript(script, { env: local.env() });
   if (run.code !== 0) throw new Error(`hubguard side failed (exit ${run.code}):\n${run.stderr}`);
   ours = JSON.parse(readFileSync(path.join(dir, 'out.json'), 'utf8'));
-  ours.jobs = jobs;
+  ours.jobs = [...jobs, ...templateJobs];
 });
+
+/**
+ * The repos whose template is in chat_template.jinja, written to folders for
+ * Python (transformers reads chat_template.jinja from a folder as from the
+ * Hub). Only their chats are compared: their tokenizer is the Llama-2 one.
+ */
+async function chatTemplateJobs() {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const repos = chatTemplateRepoFiles(await loadFixture());
+  return Object.entries(CHAT_TEMPLATE_REPOS).map(([name, repo]) => {
+    const dir = mkdtempSync(path.join(tmpdir(), `hubguard-${name}-`));
+    for (const [file, content] of Object.entries(repos[repo])) writeFileSync(path.join(dir, file), content);
+    // llama31 (in chat-both's file) writes today's date unless it is given one.
+    const chats = chatCases(name, true).map((c) => ({ ...c, options: { ...c.options, date_string: '26 Jul 2024' } }));
+    // The reference picks its tokenizer class on the first 20 texts, as for llama2.
+    return { name, dir, repo, texts: texts(specialTokens(dir)).slice(0, 20), calls: [], chats };
+  });
+}
 
 /** The first index where two lists differ, with both values, for a readable failure. */
 function sameList(actual, expected, what, inputs) {
@@ -126,6 +150,34 @@ function sameList(actual, expected, what, inputs) {
 }
 
 const NAMES = ['llama2', 'llama3', 'qwen3', 'gemma3', 'minilm', 'unigram'];
+
+/** Each chat case renders the same text and ids on both sides. */
+function sameChats(name) {
+  const job = ours.jobs.find((j) => j.name === name);
+  const [mine, ref] = [ours[name], reference[name]];
+  assert.ok(job.chats.length >= 3, 'has chat cases');
+  for (let i = 0; i < job.chats.length; i++) {
+    for (const kind of ['text', 'ids']) {
+      assert.deepEqual(mine.chats[i][kind], ref.chats[i][kind], `${name} chat #${i} ${kind}`);
+    }
+  }
+}
+
+test('a template only in chat_template.jinja (CRLF line ends) renders as transformers renders it', () => {
+  sameChats('jinjaOnly');
+  assert.equal(typeof ours.jinjaOnly.chat_template, 'string');
+  assert.ok(!ours.jinjaOnly.chat_template.includes('\r'), 'read with universal newlines, as Python reads it');
+  assert.equal(ours.jinjaOnly.chat_template, reference.jinjaOnly.chat_template);
+  assert.match(ours.jinjaOnly.chats[0].text.ok, /^<\|system\|>/);
+});
+
+test('with both sources, chat_template.jinja wins over tokenizer_config.json, as in transformers', () => {
+  sameChats('both');
+  assert.equal(ours.both.chat_template, reference.both.chat_template);
+  // The file holds the Llama-3.1-style template, the config Phi-3's.
+  assert.match(ours.both.chats[0].text.ok, /<\|start_header_id\|>/);
+  assert.doesNotMatch(ours.both.chats[0].text.ok, /<\|user\|>/);
+});
 
 for (const name of NAMES) {
   test(`${name}: ids equal Python tokenizers' on the multilingual corpus, with and without special tokens`, () => {

@@ -98,6 +98,7 @@ def run(job):
             })
         out[spec["name"]] = {
             "class": cls,
+            "chat_template": tok.chat_template,
             "encode": encode,
             "encode_plain": plain,
             "decode": [native.decode(ids, skip_special_tokens=False) for ids in encode],

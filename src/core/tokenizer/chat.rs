@@ -92,8 +92,8 @@ impl LoadedTokenizer {
             (_, Some(r)) => Ok(r.to_owned()),
             (ChatTemplates::Single(t), None) => Ok(t.clone()),
             (ChatTemplates::None, None) => Err(chat_error(
-                "This tokenizer has no chat template (tokenizer_config.json sets no `chat_template`); pass one \
-                 with the `chat_template` option."
+                "This tokenizer has no chat template (the repo has no chat_template.jinja and its \
+                 tokenizer_config.json sets no `chat_template`); pass one with the `chat_template` option."
                     .to_owned(),
             )),
         }

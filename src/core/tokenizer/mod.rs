@@ -1,10 +1,11 @@
-//! A tokenizer built from a repo's `tokenizer.json` and `tokenizer_config.json`,
-//! with the Transformers.js-shaped API on top of the `tokenizers` crate:
+//! A tokenizer built from a repo's `tokenizer.json`, `tokenizer_config.json`
+//! and `chat_template.jinja`, with the Transformers.js-shaped API on top of the `tokenizers` crate:
 //!
 //! - `config.rs`: what tokenizer_config.json says (special tokens, sides, limits, templates);
 //! - `call.rs`: batches with padding and truncation;
 //! - `decode.rs`: decoding and space clean-up;
-//! - `chat.rs` (+ `pyjson.rs`, `strftime.rs`): chat templates with minijinja.
+//! - `chat.rs` (+ `pyjson.rs`, `strftime.rs`): chat templates with minijinja;
+//! - `template_file.rs`: chat_template.jinja, which wins over the config's.
 //!
 //! The `tokenizers` crate does the tokenization itself; this module turns its
 //! errors into typed ones that say which file of which repo is at fault.
@@ -17,6 +18,7 @@ mod bpe_load;
 mod fast_load;
 mod pyjson;
 mod strftime;
+mod template_file;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +30,7 @@ pub use chat::{ChatOptions, Rendered};
 pub use config::{Side, TokenizerSettings, SPECIAL_TOKEN_NAMES};
 pub use decode::clean_up_tokenization;
 pub use strftime::LocalTime;
+pub use template_file::CHAT_TEMPLATE_FILE;
 
 use super::error::{ErrorCode, HubError};
 use super::redact::scrub;
@@ -110,6 +113,9 @@ pub struct LoadedTokenizer {
     settings: TokenizerSettings,
     is_bpe: bool,
     chat: chat::ChatEngine,
+    /// chat_template.jinja's text, when the repo has one (it replaced the
+    /// config's templates in `settings`).
+    template_file: Option<String>,
 }
 
 impl LoadedTokenizer {
@@ -154,6 +160,7 @@ impl LoadedTokenizer {
             settings,
             is_bpe,
             chat: chat::ChatEngine::default(),
+            template_file: None,
         })
     }
 

@@ -364,3 +364,29 @@ fn continues_the_final_message() {
         );
     }
 }
+
+#[test]
+fn chat_template_jinja_wins_over_the_config_as_in_transformers() {
+    let named = json!({"chat_template": [{"name": "default", "template": "D"}, {"name": "tool_use", "template": "T"}]});
+    for config in [json!({}), json!({"chat_template": "from config"}), named] {
+        let mut t = tiny(config)
+            .with_chat_template_file("a/b", b"{% for m in messages %}{{ m.content }}\r\n{% endfor %}")
+            .unwrap();
+        // The file replaces even named templates: `tools` no longer picks tool_use.
+        assert_eq!(
+            t.chat_template_source(None, true).unwrap(),
+            "{% for m in messages %}{{ m.content }}\n{% endfor %}"
+        );
+        assert_eq!(
+            t.chat_template_value(),
+            json!("{% for m in messages %}{{ m.content }}\n{% endfor %}")
+        );
+        let out = t
+            .render_chat(&json!([{"role": "user", "content": "hi"}]), &ChatOptions::default())
+            .unwrap();
+        assert_eq!(out.texts, vec!["hi\n"]);
+    }
+    // Without the file the config's value is what the getter shows.
+    assert_eq!(tiny(json!({"chat_template": "C"})).chat_template_value(), json!("C"));
+    assert_eq!(tiny(json!({})).chat_template_value(), serde_json::Value::Null);
+}

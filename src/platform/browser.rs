@@ -1,7 +1,6 @@
 //! Browser: never a token. Nothing here reads the environment or sets a
 //! credential header; the package's build test scans the output for that.
 
-
 use crate::core::classify::AccessAdvice;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::token::{Token, TokenOption};

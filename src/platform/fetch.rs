@@ -12,8 +12,8 @@ use web_sys::{
     AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestInit, RequestRedirect, Response,
 };
 
-use crate::core::redact::scrub;
 use super::headers::header_list;
+use crate::core::redact::scrub;
 use crate::hub::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
 #[wasm_bindgen]

@@ -28,17 +28,17 @@ mod node_fs;
 #[cfg(feature = "node")]
 mod node_http;
 #[cfg(feature = "node")]
-pub use node_http::NodeHttpTransport as HttpTransport;
-#[cfg(feature = "node")]
 pub use node::token_file;
 #[cfg(feature = "node")]
 pub use node::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};
+#[cfg(feature = "node")]
+pub use node_http::NodeHttpTransport as HttpTransport;
 
 #[cfg(feature = "browser")]
 mod browser;
 #[cfg(feature = "browser")]
 mod fetch;
 #[cfg(feature = "browser")]
-pub use fetch::FetchTransport as HttpTransport;
-#[cfg(feature = "browser")]
 pub use browser::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};
+#[cfg(feature = "browser")]
+pub use fetch::FetchTransport as HttpTransport;

@@ -147,7 +147,11 @@ impl NodeHttpTransport {
             Reflect::set(&headers, &name.to_ascii_lowercase().into(), &value.into())?;
         }
         if let Some(token) = &request.bearer {
-            Reflect::set(&headers, &"authorization".into(), &format!("Bearer {}", token.expose()).into())?;
+            Reflect::set(
+                &headers,
+                &"authorization".into(),
+                &format!("Bearer {}", token.expose()).into(),
+            )?;
         }
         let options = Object::new();
         Reflect::set(&options, &"method".into(), &request.method.as_str().into())?;
@@ -181,7 +185,9 @@ fn destroy_with_timeout(client: &ClientRequest) -> Function {
         bind.call2(&destroy, client, &error)
     });
     // `destroy` always exists on a ClientRequest; a no-op keeps this total.
-    bound.map(JsCast::unchecked_into).unwrap_or_else(|_| Function::new_no_args(""))
+    bound
+        .map(JsCast::unchecked_into)
+        .unwrap_or_else(|_| Function::new_no_args(""))
 }
 
 impl NodeHttpBody {
@@ -265,11 +271,7 @@ fn header_pairs(raw: &Array) -> Vec<(String, String)> {
 /// Node's short reason (`ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`), else its
 /// message, scrubbed: a message could quote a URL.
 fn transport_error(kind: TransportErrorKind, error: &JsValue) -> TransportError {
-    let field = |name: &str| {
-        Reflect::get(error, &name.into())
-            .ok()
-            .and_then(|v| v.as_string())
-    };
+    let field = |name: &str| Reflect::get(error, &name.into()).ok().and_then(|v| v.as_string());
     if field("name").as_deref() == Some("AbortError") {
         return TransportError {
             kind: TransportErrorKind::Aborted,

@@ -45,6 +45,27 @@ struct ModelType {
     kind: Option<String>,
 }
 
+/// The model's `type`. tokenizer.json writes it as the model's first key,
+/// and reading it from there spares a scan of the whole model (hundreds of
+/// thousands of merges) just to learn it; otherwise, a full parse.
+fn model_type(raw: &str) -> Option<String> {
+    let first = (|| {
+        let value = raw
+            .trim_start()
+            .strip_prefix('{')?
+            .trim_start()
+            .strip_prefix(r#""type""#)?
+            .trim_start()
+            .strip_prefix(':')?;
+        // Only the string itself is read; the rest of the model is not looked at.
+        serde_json::Deserializer::from_str(value)
+            .into_iter::<String>()
+            .next()?
+            .ok()
+    })();
+    first.or_else(|| serde_json::from_str::<ModelType>(raw).ok()?.kind)
+}
+
 /// An added token as tokenizer.json lists it: its id (only checked by the
 /// crate, which re-derives ids) and the token itself.
 #[derive(Deserialize)]
@@ -69,7 +90,7 @@ fn load_parts(bytes: &[u8]) -> Option<Result<Tokenizer, String>> {
         return None;
     }
     let raw = parts.model.get();
-    let model: ModelWrapper = match serde_json::from_str::<ModelType>(raw).ok()?.kind?.as_str() {
+    let model: ModelWrapper = match model_type(raw)?.as_str() {
         "BPE" => match super::bpe_load::load_bpe(raw) {
             Ok(bpe) => bpe?.into(),
             Err(refused) => return Some(Err(refused)),

@@ -10,11 +10,11 @@
 //! The `tokenizers` crate does the tokenization itself; this module turns its
 //! errors into typed ones that say which file of which repo is at fault.
 
+mod bpe_load;
 mod call;
 mod chat;
 mod config;
 mod decode;
-mod bpe_load;
 mod fast_load;
 mod pyjson;
 mod strftime;

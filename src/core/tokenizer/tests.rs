@@ -54,13 +54,21 @@ fn encodes_and_decodes() {
 
 #[test]
 fn the_fast_loader_builds_what_the_crate_does() {
-    let fast = super::fast_load::load(TINY.as_bytes()).unwrap().expect("fast path taken");
+    let fast = super::fast_load::load(TINY.as_bytes())
+        .unwrap()
+        .expect("fast path taken");
     let mut slow = tokenizers::Tokenizer::from_bytes(TINY.as_bytes()).unwrap();
     let _ = slow.with_truncation(None);
     assert_eq!(fast.to_string(false).unwrap(), slow.to_string(false).unwrap());
     // Unusual files go to the crate's loader.
-    assert!(super::fast_load::load(TINY.replace("\"1.0\"", "\"2.0\"").as_bytes()).unwrap().is_none());
-    assert!(super::fast_load::load(TINY.replace("\"type\": \"WordLevel\", ", "").as_bytes()).unwrap().is_none());
+    assert!(super::fast_load::load(TINY.replace("\"1.0\"", "\"2.0\"").as_bytes())
+        .unwrap()
+        .is_none());
+    assert!(
+        super::fast_load::load(TINY.replace("\"type\": \"WordLevel\", ", "").as_bytes())
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// A BPE model with a continuing-subword prefix, its merges as `merges`.
@@ -78,16 +86,32 @@ fn tiny_bpe(merges: &str) -> String {
 
 #[test]
 fn bpe_models_load_as_the_crate_loads_them_in_both_merge_forms() {
-    for merges in [r###"[["a", "##b"], ["ab", "##c"]]"###, r###"["#version: 0.2", "a ##b", "ab ##c"]"###] {
+    for merges in [
+        r###"[["a", "##b"], ["ab", "##c"]]"###,
+        r###"["#version: 0.2", "a ##b", "ab ##c"]"###,
+    ] {
         let json = tiny_bpe(merges);
-        let fast = super::fast_load::load(json.as_bytes()).unwrap().expect("fast path taken");
+        let fast = super::fast_load::load(json.as_bytes())
+            .unwrap()
+            .expect("fast path taken");
         let mut slow = tokenizers::Tokenizer::from_bytes(json.as_bytes()).unwrap();
         let _ = slow.with_truncation(None);
-        assert_eq!(fast.to_string(false).unwrap(), slow.to_string(false).unwrap(), "{merges}");
+        assert_eq!(
+            fast.to_string(false).unwrap(),
+            slow.to_string(false).unwrap(),
+            "{merges}"
+        );
         let ids = |t: &tokenizers::Tokenizer| t.encode("abc ab <s> zz", false).unwrap().get_ids().to_vec();
         assert_eq!(ids(&fast), ids(&slow));
         assert_eq!(ids(&fast), vec![6, 3, 7, 0]);
     }
+    // `type` is usually the model's first key, but need not be.
+    let late = tiny_bpe(r###"[["a", "##b"]], "type": "BPE""###).replacen(r#""type": "BPE", "#, "", 1);
+    assert!(late.find(r#""type": "BPE""#) > late.find("merges"));
+    let fast = super::fast_load::load(late.as_bytes())
+        .unwrap()
+        .expect("fast path taken");
+    assert_eq!(fast.encode("ab", false).unwrap().get_ids(), &[3]);
     // A legacy line without exactly one space is the crate's to report.
     let bad = tiny_bpe(r###"["a ##b c"]"###);
     assert!(super::fast_load::load(bad.as_bytes()).unwrap().is_none());

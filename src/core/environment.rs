@@ -35,3 +35,34 @@ pub fn expand_home(path: &str, env: &impl Environment) -> Option<String> {
         _ => Some(path.to_owned()),
     }
 }
+
+/// How long a request may go without receiving anything before it is given
+/// up (a download then resumes where it stopped): `HF_HUB_DOWNLOAD_TIMEOUT`
+/// seconds, as huggingface_hub reads it, default 10. An unreadable or
+/// non-positive value keeps the default rather than disabling the timeout.
+pub fn download_timeout_millis(value: Option<&str>) -> u32 {
+    const DEFAULT_MS: u32 = 10_000;
+    // A day: beyond that the setting means "never", which a u32 of
+    // milliseconds must not overflow on.
+    const MAX_MS: f64 = 86_400_000.0;
+    match value.and_then(|v| v.trim().parse::<f64>().ok()) {
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => (seconds * 1000.0).clamp(1.0, MAX_MS) as u32,
+        _ => DEFAULT_MS,
+    }
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::download_timeout_millis;
+
+    #[test]
+    fn download_timeout_reads_seconds_like_huggingface_hub() {
+        assert_eq!(download_timeout_millis(None), 10_000);
+        assert_eq!(download_timeout_millis(Some("30")), 30_000);
+        assert_eq!(download_timeout_millis(Some(" 0.5 ")), 500);
+        assert_eq!(download_timeout_millis(Some("1e9")), 86_400_000);
+        for unusable in ["", "soon", "0", "-3", "NaN", "inf"] {
+            assert_eq!(download_timeout_millis(Some(unusable)), 10_000, "{unusable}");
+        }
+    }
+}

@@ -13,13 +13,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStream};
 
+use crate::core::environment::download_timeout_millis;
 use crate::core::redact::scrub;
 use crate::hub::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
-
-/// A connection that sends nothing for this long is given up (and a download
-/// resumes from where it stopped). huggingface_hub waits 10 s; Node waits
-/// forever by default.
-const IDLE_TIMEOUT_MS: u32 = 60_000;
 
 #[wasm_bindgen(module = "node:http")]
 extern "C" {
@@ -88,7 +84,8 @@ impl Transport for NodeHttpTransport {
 
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse<NodeHttpBody>, TransportError> {
         let failed = |e: JsValue| transport_error(self.kind_of_failure(TransportErrorKind::Connect), &e);
-        let options = self.options(request).map_err(failed)?;
+        let idle_ms = idle_timeout_ms();
+        let options = self.options(request, idle_ms).map_err(failed)?;
         let https = request.url.scheme() == "https";
         let answer = Promise::new(&mut |resolve, reject| {
             let made = if https {
@@ -108,7 +105,7 @@ impl Transport for NodeHttpTransport {
             // find a listener, or Node would throw it at the top level. Once
             // the promise is settled, calling `reject` does nothing.
             client.on("error", &reject);
-            client.once("timeout", &destroy_with_timeout(&client));
+            client.once("timeout", &destroy_with_timeout(&client, idle_ms));
             client.end();
         });
         let message: IncomingMessage = JsFuture::from(answer).await.map_err(failed)?.unchecked_into();
@@ -140,7 +137,7 @@ impl Transport for NodeHttpTransport {
 impl NodeHttpTransport {
     /// `http.request` options: method, headers (the bearer only where the
     /// caller put it), the abort signal and the idle timeout.
-    fn options(&self, request: &HttpRequest) -> Result<Object, JsValue> {
+    fn options(&self, request: &HttpRequest, idle_ms: u32) -> Result<Object, JsValue> {
         let headers = Object::new();
         Reflect::set(&headers, &"user-agent".into(), &USER_AGENT.into())?;
         for (name, value) in &request.headers {
@@ -156,7 +153,8 @@ impl NodeHttpTransport {
         let options = Object::new();
         Reflect::set(&options, &"method".into(), &request.method.as_str().into())?;
         Reflect::set(&options, &"headers".into(), &headers)?;
-        Reflect::set(&options, &"timeout".into(), &IDLE_TIMEOUT_MS.into())?;
+        // Node waits forever for a silent server unless told otherwise.
+        Reflect::set(&options, &"timeout".into(), &idle_ms.into())?;
         if let Some(signal) = &self.signal {
             Reflect::set(&options, &"signal".into(), signal)?;
         }
@@ -172,14 +170,21 @@ impl NodeHttpTransport {
     }
 }
 
+/// Read for each request, like every other setting from the environment.
+fn idle_timeout_ms() -> u32 {
+    download_timeout_millis(super::env_var("HF_HUB_DOWNLOAD_TIMEOUT").as_deref())
+}
+
 const USER_AGENT: &str = concat!("hubguard/", env!("CARGO_PKG_VERSION"), "; node");
 
 /// The `timeout` event only reports the idle socket; ending the request is
-/// ours to do. `client.destroy` bound to an ETIMEDOUT error, so no Rust
+/// ours to do. `client.destroy` bound to a timeout error, so no Rust
 /// closure has to outlive the request.
-fn destroy_with_timeout(client: &ClientRequest) -> Function {
-    let error = js_sys::Error::new(&format!("no data for {} s", IDLE_TIMEOUT_MS / 1000));
-    let _ = Reflect::set(&error, &"code".into(), &"ETIMEDOUT".into());
+fn destroy_with_timeout(client: &ClientRequest, idle_ms: u32) -> Function {
+    // No `code`: the message, which names the setting, becomes the detail.
+    let error = js_sys::Error::new(&format!(
+        "nothing received for {idle_ms} ms; HF_HUB_DOWNLOAD_TIMEOUT sets the limit"
+    ));
     let bound = Reflect::get(client, &"destroy".into()).and_then(|destroy| {
         let bind: Function = Reflect::get(&destroy, &"bind".into())?.unchecked_into();
         bind.call2(&destroy, client, &error)

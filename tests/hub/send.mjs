@@ -47,6 +47,10 @@ export async function sendContent(req, res, content, headers, faults, { corrupt 
   let sent = 0;
   const dropAt = faults.dropAfterBytes;
   for (const chunk of content.chunks(start, end)) {
+    // Slow: a pause between blocks, none after the last, so a client that
+    // has every byte is not kept waiting for the end of the answer.
+    if (faults.slowMs && sent > 0) await sleep(faults.slowMs);
+    if (res.destroyed) return;
     let piece = chunk;
     if (corrupt && faults.corruptByte && sent === 0) {
       piece = Buffer.from(chunk);
@@ -61,8 +65,6 @@ export async function sendContent(req, res, content, headers, faults, { corrupt 
     }
     sent += piece.length;
     if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve));
-    if (faults.slowMs) await sleep(faults.slowMs);
-    if (res.destroyed) return;
   }
   res.end();
 }

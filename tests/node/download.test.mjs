@@ -66,6 +66,29 @@ test(
 );
 
 test(
+  'a server that goes silent mid-body is given up after HF_HUB_DOWNLOAD_TIMEOUT and resumed',
+  // The CDN waits 1.5 s between 64 KiB blocks: longer than the 0.5 s
+  // limit, so every attempt ends after one block.
+  withFaults({ slowMs: 1500 }, async () => {
+    const home = newHome();
+    const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url, HF_HUB_DOWNLOAD_TIMEOUT: '0.5' };
+    const started = Date.now();
+    const failed = await load(PUBLIC, { env });
+    assert.equal(failed.code, 'NETWORK', failed.message);
+    assert.ok(Date.now() - started < 15_000, 'each attempt gave up after the limit, not the server');
+    const ranges = cdnGets().map((g) => g.headers.range);
+    assert.equal(ranges.length, 5, JSON.stringify(ranges));
+    // Each attempt resumed where the last stopped.
+    const offsets = ranges.slice(1).map((r) => Number(/^bytes=(\d+)-$/.exec(r)?.[1]));
+    assert.ok(offsets.every((o, i) => o > (i === 0 ? 0 : offsets[i - 1])), JSON.stringify(ranges));
+
+    local.hub.faults = {};
+    const r = await load(PUBLIC, { env });
+    assert.deepEqual(r.ids, LLAMA_HELLO, r.message);
+  }),
+);
+
+test(
   'two processes loading at once both succeed with one download',
   withFaults({ slowMs: 60 }, async () => {
     const home = newHome();

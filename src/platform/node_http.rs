@@ -33,7 +33,7 @@ extern "C" {
 extern "C" {
     type Readable;
     #[wasm_bindgen(static_method_of = Readable, js_name = toWeb)]
-    fn to_web(stream: &IncomingMessage) -> ReadableStream;
+    fn to_web(stream: &IncomingMessage, options: &Object) -> ReadableStream;
 }
 
 #[wasm_bindgen]
@@ -199,7 +199,14 @@ impl NodeHttpBody {
     /// The body as a web stream, to hand on without reading it (the proxy).
     pub fn into_stream(mut self) -> Option<ReadableStream> {
         let message = self.message.take()?;
-        Some(Readable::to_web(&message))
+        // Room for a few socket reads ahead (the default is one chunk, which
+        // pauses the socket after every read), still bounded: 16 reads of at
+        // most 64 KiB, about 1 MiB per proxied download.
+        let strategy = Object::new();
+        let _ = Reflect::set(&strategy, &"highWaterMark".into(), &16.into());
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"strategy".into(), &strategy);
+        Some(Readable::to_web(&message, &options))
     }
 
     fn dropped(&self, e: &JsValue) -> TransportError {

@@ -166,29 +166,15 @@ impl<T: Transport, C: Credentials, K: KeyedCache> FileSource for CommitCache<'_,
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
 
     use super::*;
     use crate::core::classify::AccessAdvice;
     use crate::core::endpoint::Endpoint;
-    use crate::hub::fake::{FakeCredentials, FakeReply, FakeTransport};
+    use crate::hub::fake::{FakeCredentials, FakeReply, FakeTransport, MemoryCache};
 
     const HUB: &str = "https://huggingface.co";
     const C1: &str = "1111111111111111111111111111111111111111";
     const C2: &str = "2222222222222222222222222222222222222222";
-
-    #[derive(Default)]
-    struct MemoryCache(RefCell<HashMap<String, Vec<u8>>>);
-
-    impl KeyedCache for MemoryCache {
-        async fn get(&self, key: &str) -> Option<Vec<u8>> {
-            self.0.borrow().get(key).cloned()
-        }
-        async fn put(&self, key: &str, bytes: &[u8]) {
-            self.0.borrow_mut().insert(key.into(), bytes.to_vec());
-        }
-    }
 
     fn hub_at(commit: &str, body: &[u8]) -> FakeTransport {
         FakeTransport::new()

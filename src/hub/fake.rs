@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use super::commit_cache::KeyedCache;
 use super::credentials::Credentials;
 use super::store::{FileStore, FileWriter, IoError};
 use super::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
@@ -323,5 +324,18 @@ impl FileStore for FakeStore {
         self.files.borrow_mut().insert(link.into(), bytes);
         self.links.borrow_mut().insert(link.into(), target.into());
         Ok(())
+    }
+}
+
+/// The browser's Cache API, as a map.
+#[derive(Default)]
+pub struct MemoryCache(pub RefCell<HashMap<String, Vec<u8>>>);
+
+impl KeyedCache for MemoryCache {
+    async fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.0.borrow().get(key).cloned()
+    }
+    async fn put(&self, key: &str, bytes: &[u8]) {
+        self.0.borrow_mut().insert(key.into(), bytes.to_vec());
     }
 }

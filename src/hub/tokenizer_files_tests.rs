@@ -3,15 +3,14 @@
 //! request once known (disk cache and Cache API alike).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use super::*;
 use crate::core::classify::AccessAdvice;
 use crate::core::endpoint::Endpoint;
 use crate::hub::cached::CachedHub;
-use crate::hub::commit_cache::{CommitCache, KeyedCache};
+use crate::hub::commit_cache::CommitCache;
 use crate::hub::download::HubClient;
-use crate::hub::fake::{FakeCredentials, FakeReply, FakeStore, FakeTransport};
+use crate::hub::fake::{FakeCredentials, FakeReply, FakeStore, FakeTransport, MemoryCache};
 
 const HUB: &str = "https://huggingface.co";
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -232,18 +231,6 @@ fn invalid_utf8_in_the_file_is_a_typed_error() {
         .err()
         .unwrap();
     assert_eq!(err.code, ErrorCode::InvalidTokenizer);
-}
-
-#[derive(Default)]
-struct MemoryCache(RefCell<HashMap<String, Vec<u8>>>);
-
-impl KeyedCache for MemoryCache {
-    async fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.0.borrow().get(key).cloned()
-    }
-    async fn put(&self, key: &str, bytes: &[u8]) {
-        self.0.borrow_mut().insert(key.into(), bytes.to_vec());
-    }
 }
 
 fn browser_load(t: &FakeTransport, cache: &MemoryCache) -> Result<LoadedTokenizer, HubError> {

@@ -105,7 +105,9 @@ impl Transport for NodeHttpTransport {
             // find a listener, or Node would throw it at the top level. Once
             // the promise is settled, calling `reject` does nothing.
             client.on("error", &reject);
-            client.once("timeout", &destroy_with_timeout(&client, idle_ms));
+            if let Some(give_up) = destroy_with_timeout(&client, idle_ms) {
+                client.once("timeout", &give_up);
+            }
             client.end();
         });
         let message: IncomingMessage = JsFuture::from(answer).await.map_err(failed)?.unchecked_into();
@@ -179,20 +181,16 @@ const USER_AGENT: &str = concat!("hubguard/", env!("CARGO_PKG_VERSION"), "; node
 
 /// The `timeout` event only reports the idle socket; ending the request is
 /// ours to do. `client.destroy` bound to a timeout error, so no Rust
-/// closure has to outlive the request.
-fn destroy_with_timeout(client: &ClientRequest, idle_ms: u32) -> Function {
+/// closure has to outlive the request. (`None` only if the runtime's
+/// ClientRequest had no `destroy`, which Node's always has.)
+fn destroy_with_timeout(client: &ClientRequest, idle_ms: u32) -> Option<Function> {
     // No `code`: the message, which names the setting, becomes the detail.
     let error = js_sys::Error::new(&format!(
         "nothing received for {idle_ms} ms; HF_HUB_DOWNLOAD_TIMEOUT sets the limit"
     ));
-    let bound = Reflect::get(client, &"destroy".into()).and_then(|destroy| {
-        let bind: Function = Reflect::get(&destroy, &"bind".into())?.unchecked_into();
-        bind.call2(&destroy, client, &error)
-    });
-    // `destroy` always exists on a ClientRequest; a no-op keeps this total.
-    bound
-        .map(JsCast::unchecked_into)
-        .unwrap_or_else(|_| Function::new_no_args(""))
+    let destroy = Reflect::get(client, &"destroy".into()).ok()?;
+    let bind: Function = Reflect::get(&destroy, &"bind".into()).ok()?.dyn_into().ok()?;
+    bind.call2(&destroy, client, &error).ok()?.dyn_into().ok()
 }
 
 impl NodeHttpBody {

@@ -88,6 +88,8 @@ export interface BatchEncoding<Row> {
   input_ids: Row;
   attention_mask: Row;
   token_type_ids?: Row;
+  /** `apply_chat_template` with `return_assistant_tokens_mask: true`. */
+  assistant_masks?: Row;
 }
 
 export interface DecodeOptions {
@@ -117,6 +119,12 @@ export interface ChatTemplateOptions {
   truncation?: TruncationOption;
   max_length?: number | null;
   tokenizer_kwargs?: TokenizerCallOptions;
+  /**
+   * Also return `assistant_masks`: 1 for the tokens inside the template's `{% generation %}` blocks
+   * (the assistant's own text), as transformers does. Needs `tokenize` and `return_dict` (the defaults);
+   * not with `continue_final_message`.
+   */
+  return_assistant_tokens_mask?: boolean;
   /** Leave the last message open (prefill): true for its `content`, or the name of the field to continue. */
   continue_final_message?: boolean | string;
   /** Any other key is a variable for the template (e.g. `enable_thinking`, `date_string`). */

@@ -29,6 +29,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
   }
 
   const INTERNAL = Symbol('hubguard.internal');
+  let warnedNoGenerationTag = false;
 
   const invalid = (message) => new HubError(message, { code: 'INVALID_OPTION' });
 
@@ -77,10 +78,10 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     return encoder.encodeInto(text, new Uint8Array(memory.buffer, input, size)).written;
   }
 
-  /** The wasm result of a batch call -> { input_ids, attention_mask, token_type_ids? }. */
+  /** The wasm result of a batch call -> { input_ids, attention_mask, token_type_ids?, assistant_masks? }. */
   function batchResult(raw, batched) {
     const result = {};
-    for (const key of ['input_ids', 'attention_mask', 'token_type_ids']) {
+    for (const key of ['input_ids', 'attention_mask', 'token_type_ids', 'assistant_masks']) {
       if (raw[key] === undefined) continue;
       const r = rows(raw[key], raw.ends);
       result[key] = batched ? r : r[0];
@@ -216,13 +217,19 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     /**
      * Render the repo's chat template. Options: { add_generation_prompt,
      * tokenize = true, return_dict = true, tools, documents, chat_template,
-     * padding, truncation, max_length, tokenizer_kwargs, ...template variables }.
-     * Returns the text (tokenize: false), { input_ids, attention_mask }, or
-     * the ids (return_dict: false).
+     * padding, truncation, max_length, tokenizer_kwargs,
+     * return_assistant_tokens_mask, ...template variables }.
+     * Returns the text (tokenize: false), { input_ids, attention_mask,
+     * assistant_masks? }, or the ids (return_dict: false).
      */
     apply_chat_template(conversation, options = {}) {
       const raw = this.#inner.applyChatTemplate(conversation, options);
       if (typeof raw === 'string' || Array.isArray(raw)) return raw;
+      if (raw.no_generation_tag && !warnedNoGenerationTag) {
+        // As transformers warns: the masks are all 0, which is rarely what a caller wants.
+        warnedNoGenerationTag = true;
+        console.warn('hubguard: return_assistant_tokens_mask is set but the chat template has no {% generation %} block, so every assistant mask is 0.');
+      }
       const result = batchResult(raw, raw.batched);
       return raw.return_dict ? result : result.input_ids;
     }

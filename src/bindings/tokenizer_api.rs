@@ -218,6 +218,14 @@ impl JsTokenizer {
             let opts = Options::new(&options, WHAT)?;
             let tokenize = opts.bool_or("tokenize", true)?;
             let return_dict = opts.bool_or("return_dict", true)?;
+            let masks = opts.bool_or("return_assistant_tokens_mask", false)?;
+            if masks && !(tokenize && return_dict) {
+                return Err(HubError::new(
+                    ErrorCode::InvalidOption,
+                    "apply_chat_template: `return_assistant_tokens_mask: true` needs `tokenize: true` and \
+                     `return_dict: true` (the mask is returned beside `input_ids`).",
+                ));
+            }
             let continue_final = match opts.raw("continue_final_message") {
                 None => None,
                 Some(v) => match (v.as_bool(), v.as_string()) {
@@ -259,6 +267,7 @@ impl JsTokenizer {
                 "return_dict",
                 "tokenizer_kwargs",
                 "continue_final_message",
+                "return_assistant_tokens_mask",
             ] {
                 extra.shift_remove(key);
             }
@@ -277,6 +286,7 @@ impl JsTokenizer {
                 extra,
                 now: Some(now),
                 continue_final,
+                track_generation: masks,
             };
             let rendered = self.inner.render_chat(&conversation, &chat)?;
             if !tokenize {
@@ -292,10 +302,18 @@ impl JsTokenizer {
                 });
             }
             let texts: Vec<&str> = rendered.texts.iter().map(String::as_str).collect();
-            let batch = self.inner.call(&texts, None, &call)?;
+            let batch = if masks {
+                self.inner
+                    .call_with_assistant_masks(&texts, &rendered.generation_spans, &call)?
+            } else {
+                self.inner.call(&texts, None, &call)?
+            };
             let out = batch_to_js(&batch);
             set(&out, "batched", rendered.batched.into());
             set(&out, "return_dict", return_dict.into());
+            if rendered.no_generation_tag {
+                set(&out, "no_generation_tag", true.into());
+            }
             Ok(out.into())
         };
         run().map_err(to_js)
@@ -325,6 +343,9 @@ fn batch_to_js(batch: &BatchEncoding) -> Object {
     }
     if let Some(types) = &batch.token_type_ids {
         set(&out, "token_type_ids", flat(types));
+    }
+    if let Some(masks) = &batch.assistant_masks {
+        set(&out, "assistant_masks", flat(masks));
     }
     set(&out, "ends", Uint32Array::from(&ends[..]).into());
     out

@@ -70,6 +70,9 @@ for (const job of jobs) {
     chats: job.chats.map((c) => ({
       text: attempt(() => t.apply_chat_template(c.messages, { ...c.options, tokenize: false })),
       ids: attempt(() => t.apply_chat_template(c.messages, { ...c.options, return_dict: false })),
+      masks: c.masks
+        ? attempt(() => t.apply_chat_template(c.messages, { ...c.options, return_assistant_tokens_mask: true, ...(c.masks === true ? {} : c.masks) }))
+        : undefined,
     })),
   };
 }
@@ -245,6 +248,30 @@ for (const name of NAMES) {
           assert.deepEqual(mine.chats[i][kind], ref.chats[i][kind], `${what} ${kind}`);
         }
       }
+      if (job.chats[i].masks) {
+        const [m, r] = [mine.chats[i].masks, ref.chats[i].masks];
+        if (r.error) {
+          assert.equal(m.code, 'INVALID_OPTION', `${what} masks: the reference refused (${r.error}); ours gave ${JSON.stringify(m)}`);
+        } else {
+          assert.deepEqual(m, r, `${what} masks`);
+        }
+      }
     }
   });
+
+  if (['llama2', 'llama3', 'qwen3'].includes(name)) {
+    test(`${name}: return_assistant_tokens_mask marks the {% generation %} tokens as transformers does`, () => {
+      const job = ours.jobs.find((j) => j.name === name);
+      const masked = job.chats.map((c, i) => [c, ours[name].chats[i].masks]).filter(([c]) => c.masks === true);
+      assert.ok(masked.length >= 9, 'has mask cases');
+      // Not vacuous: the generation templates mark some tokens and leave others.
+      const rows = masked
+        .filter(([c]) => c.template !== 'phi3')
+        .flatMap(([, m]) => (Array.isArray(m.ok.assistant_masks[0]) ? m.ok.assistant_masks : [m.ok.assistant_masks]));
+      assert.ok(rows.every((row) => row.includes(1) || row.length <= 40), 'each untruncated row marks tokens');
+      assert.ok(rows.every((row) => row.includes(0)), 'and leaves the others');
+      const phi3 = masked.find(([c]) => c.template === 'phi3')[1].ok;
+      assert.ok(phi3.assistant_masks.length > 0 && phi3.assistant_masks.every((v) => v === 0));
+    });
+  }
 }

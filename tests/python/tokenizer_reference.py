@@ -92,10 +92,16 @@ def run(job):
         chats = []
         for c in spec["chats"]:
             opts = dict(c["options"])
-            chats.append({
+            entry = {
                 "text": attempt(lambda: tok.apply_chat_template(c["messages"], tokenize=False, **opts)),
                 "ids": attempt(lambda: list(tok.apply_chat_template(c["messages"], tokenize=True, return_dict=False, **opts))),
-            })
+            }
+            if c.get("masks"):
+                mask_opts = {"tokenize": True, "return_dict": True, "return_assistant_tokens_mask": True, **opts}
+                if isinstance(c["masks"], dict):
+                    mask_opts.update(c["masks"])
+                entry["masks"] = attempt(lambda: dict(tok.apply_chat_template(c["messages"], **mask_opts)))
+            chats.append(entry)
         out[spec["name"]] = {
             "class": cls,
             "chat_template": tok.chat_template,

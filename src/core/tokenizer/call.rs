@@ -11,6 +11,7 @@
 use tokenizers::{EncodeInput, PostProcessor, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::config::Side;
+use super::generation::{assistant_mask, Span};
 use super::LoadedTokenizer;
 use crate::core::error::{ErrorCode, HubError};
 
@@ -65,6 +66,8 @@ pub struct BatchEncoding {
     pub input_ids: Vec<Vec<u32>>,
     pub attention_mask: Option<Vec<Vec<u32>>>,
     pub token_type_ids: Option<Vec<Vec<u32>>>,
+    /// `apply_chat_template`'s `return_assistant_tokens_mask`.
+    pub assistant_masks: Option<Vec<Vec<u32>>>,
 }
 
 impl LoadedTokenizer {
@@ -74,6 +77,30 @@ impl LoadedTokenizer {
         texts: &[&str],
         pairs: Option<&[&str]>,
         options: &CallOptions,
+    ) -> Result<BatchEncoding, HubError> {
+        self.call_inner(texts, pairs, options, None)
+    }
+
+    /// `call` for rendered chats, adding each row's assistant mask from the
+    /// character spans of its `{% generation %}` blocks.
+    pub fn call_with_assistant_masks(
+        &mut self,
+        texts: &[&str],
+        spans: &[Vec<Span>],
+        options: &CallOptions,
+    ) -> Result<BatchEncoding, HubError> {
+        if spans.len() != texts.len() {
+            return Err(bad_option("one list of generation spans per text is needed".to_owned()));
+        }
+        self.call_inner(texts, None, options, Some(spans))
+    }
+
+    fn call_inner(
+        &mut self,
+        texts: &[&str],
+        pairs: Option<&[&str]>,
+        options: &CallOptions,
+        spans: Option<&[Vec<Span>]>,
     ) -> Result<BatchEncoding, HubError> {
         if let Some(pairs) = pairs {
             if pairs.len() != texts.len() {
@@ -132,7 +159,13 @@ impl LoadedTokenizer {
                     Some(pairs) => (*text, pairs[i]).into(),
                     None => (*text).into(),
                 };
-                self.inner.encode_fast(input, options.add_special_tokens)
+                if spans.is_some() {
+                    // Masks map characters to tokens: this needs the offsets
+                    // (in characters, as Python's `char_to_token` has them).
+                    self.inner.encode_char_offsets(input, options.add_special_tokens)
+                } else {
+                    self.inner.encode_fast(input, options.add_special_tokens)
+                }
             })
             .collect();
         if has_truncation {
@@ -173,9 +206,9 @@ impl LoadedTokenizer {
             None => None,
         };
         let side = self.settings.padding_side;
+        let missing = |len: usize| target.map_or(0, |t| t.saturating_sub(len));
         let pad = |row: &[u32], value: u32| -> Vec<u32> {
-            let Some(target) = target else { return row.to_vec() };
-            let missing = target.saturating_sub(row.len());
+            let missing = missing(row.len());
             let mut out = Vec::with_capacity(row.len() + missing);
             if side == Side::Left {
                 out.resize(missing, value);
@@ -197,6 +230,16 @@ impl LoadedTokenizer {
                 .collect(),
             attention_mask: with_mask.then(|| encodings.iter().map(|e| pad(e.get_attention_mask(), 0)).collect()),
             token_type_ids: with_types.then(|| encodings.iter().map(|e| pad(e.get_type_ids(), 0)).collect()),
+            assistant_masks: spans.map(|spans| {
+                encodings
+                    .iter()
+                    .zip(spans)
+                    .map(|(e, spans)| {
+                        let shift = if side == Side::Left { missing(e.len()) } else { 0 };
+                        assistant_mask(e, spans, shift, e.len() + missing(e.len()))
+                    })
+                    .collect()
+            }),
         })
     }
 

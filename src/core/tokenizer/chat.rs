@@ -9,7 +9,10 @@ use minijinja::value::{Kwargs, Value as JinjaValue};
 use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind};
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
 use super::config::ChatTemplates;
+use super::generation::{has_generation_tag, rewrite_tags, take_spans, GenerationTracker, Span, FILTER_NAME};
 use super::pyjson::{dumps, DumpOptions};
 use super::strftime::{strftime, LocalTime};
 use super::LoadedTokenizer;
@@ -30,6 +33,8 @@ pub struct ChatOptions {
     /// `continue_final_message`: the field of the last message to leave
     /// open (`"content"` for `true`), so the model continues it.
     pub continue_final: Option<String>,
+    /// `return_assistant_tokens_mask`: find the `{% generation %}` blocks.
+    pub track_generation: bool,
 }
 
 /// Appended to the message to continue, then cut off the rendered text
@@ -41,11 +46,18 @@ const REASONING_FIELDS: [&str; 3] = ["reasoning_content", "thinking", "reasoning
 pub struct Rendered {
     pub texts: Vec<String>,
     pub batched: bool,
+    /// Per text, its `{% generation %}` blocks' character spans (empty
+    /// unless `track_generation` was asked).
+    pub generation_spans: Vec<Vec<Span>>,
+    /// Masks were asked for but the template has no `{% generation %}`
+    /// tag, so every mask is 0 (transformers warns about this).
+    pub no_generation_tag: bool,
 }
 
 /// Engine state kept per tokenizer: templates compile once.
 pub struct ChatEngine {
     env: Environment<'static>,
+    generation: Arc<GenerationTracker>,
 }
 
 impl Default for ChatEngine {
@@ -63,7 +75,9 @@ impl Default for ChatEngine {
         env.add_function("raise_exception", |message: String| -> Result<JinjaValue, JinjaError> {
             Err(JinjaError::new(ErrorKind::InvalidOperation, message))
         });
-        ChatEngine { env }
+        let generation = Arc::new(GenerationTracker::default());
+        env.add_filter(FILTER_NAME, generation.filter());
+        ChatEngine { env, generation }
     }
 }
 
@@ -124,7 +138,7 @@ impl LoadedTokenizer {
         if self.chat.env.get_template(&source).is_err() {
             self.chat
                 .env
-                .add_template_owned(source.clone(), source.clone())
+                .add_template_owned(source.clone(), rewrite_tags(&source).into_owned())
                 .map_err(|e| template_failed(&e))?;
         }
         if options.continue_final.is_some() && options.add_generation_prompt {
@@ -133,8 +147,15 @@ impl LoadedTokenizer {
                  the last message, the second starts a new one.",
             ));
         }
+        if options.continue_final.is_some() && options.track_generation {
+            return Err(bad(
+                "`continue_final_message` cannot be used with `return_assistant_tokens_mask` (as in transformers): \
+                 the continued message is cut off the rendered text, so its block would not match.",
+            ));
+        }
         let now = options.now.unwrap_or(LocalTime { local_ms: 0 });
         let mut texts = Vec::with_capacity(conversations.len());
+        let mut generation_spans = Vec::new();
         for messages in conversations {
             let messages = messages
                 .iter()
@@ -166,13 +187,28 @@ impl LoadedTokenizer {
             let strftime_now = JinjaValue::from_function(move |format: String| strftime(&format, now));
             ctx = minijinja::context! { strftime_now => strftime_now, ..ctx };
             let template = self.chat.env.get_template(&source).map_err(|e| template_failed(&e))?;
-            let rendered = template.render(ctx).map_err(|e| template_failed(&e))?;
+            let rendered = if options.track_generation {
+                self.chat.generation.start();
+                let marked = template.render(ctx);
+                let blocks = self.chat.generation.stop();
+                let (text, spans) =
+                    take_spans(&marked.map_err(|e| template_failed(&e))?, blocks).map_err(chat_error)?;
+                generation_spans.push(spans);
+                text
+            } else {
+                template.render(ctx).map_err(|e| template_failed(&e))?
+            };
             texts.push(match continued {
                 Some(text) => cut_at_tag(rendered, &text).map_err(|m| bad(&m))?,
                 None => rendered,
             });
         }
-        Ok(Rendered { texts, batched })
+        Ok(Rendered {
+            texts,
+            batched,
+            generation_spans,
+            no_generation_tag: options.track_generation && !has_generation_tag(&source),
+        })
     }
 }
 

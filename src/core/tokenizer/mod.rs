@@ -5,6 +5,7 @@
 //! - `call.rs`: batches with padding and truncation;
 //! - `decode.rs`: decoding and space clean-up;
 //! - `chat.rs` (+ `pyjson.rs`, `strftime.rs`): chat templates with minijinja;
+//! - `generation.rs`: `{% generation %}` blocks and the assistant-token masks;
 //! - `template_file.rs`: chat_template.jinja, which wins over the config's.
 //!
 //! The `tokenizers` crate does the tokenization itself; this module turns its
@@ -16,6 +17,7 @@ mod chat;
 mod config;
 mod decode;
 mod fast_load;
+mod generation;
 mod pyjson;
 mod strftime;
 mod template_file;

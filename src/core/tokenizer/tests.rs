@@ -414,3 +414,102 @@ fn chat_template_jinja_wins_over_the_config_as_in_transformers() {
     assert_eq!(tiny(json!({"chat_template": "C"})).chat_template_value(), json!("C"));
     assert_eq!(tiny(json!({})).chat_template_value(), serde_json::Value::Null);
 }
+
+const GENERATION_TEMPLATE: &str = "{% for m in messages %}{{ m.role }}: \
+{%- if m.role == 'assistant' %} {% generation %}{{ m.content }} [SEP]{% endgeneration %}\
+{%- else %} {{ m.content }}{% endif %}{{ '\\n' }}{% endfor %}";
+
+#[test]
+fn generation_blocks_render_as_plain_text_and_mark_the_assistant_tokens() {
+    let mut t = tiny(json!({"pad_token": "[PAD]", "chat_template": GENERATION_TEMPLATE}));
+    let chat = json!([
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "world , hello"},
+        {"role": "user", "content": "world"}
+    ]);
+    let plain = t.render_chat(&chat, &ChatOptions::default()).unwrap();
+    let tracked = t
+        .render_chat(
+            &chat,
+            &ChatOptions {
+                track_generation: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // Tracking does not change the text.
+    assert_eq!(plain.texts, tracked.texts);
+    assert_eq!(
+        tracked.texts[0],
+        "user: hello\nassistant: world , hello [SEP]\nuser: world\n"
+    );
+    assert_eq!(tracked.generation_spans, vec![vec![(23, 42)]]);
+    assert!(!tracked.no_generation_tag);
+
+    let texts: Vec<&str> = tracked.texts.iter().map(String::as_str).collect();
+    let options = opts(|o| o.add_special_tokens = false);
+    let out = t
+        .call_with_assistant_masks(&texts, &tracked.generation_spans, &options)
+        .unwrap();
+    // user : hello assistant : world , hello [SEP] user : world
+    assert_eq!(
+        out.assistant_masks.unwrap(),
+        vec![vec![0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0]]
+    );
+
+    // Batched and padded on the left: the mask is shifted with the ids and
+    // padding stays 0.
+    t.settings.padding_side = Side::Left;
+    let two = [texts[0], "assistant: hello"];
+    let spans = vec![tracked.generation_spans[0].clone(), vec![(11, 16)]];
+    let out = t
+        .call_with_assistant_masks(
+            &two,
+            &spans,
+            &opts(|o| {
+                o.add_special_tokens = false;
+                o.padding = Padding::Longest;
+            }),
+        )
+        .unwrap();
+    let masks = out.assistant_masks.unwrap();
+    assert_eq!(masks[1], vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    assert_eq!(out.input_ids[1][..9], [5; 9]);
+
+    // Truncation that cuts the block's start off leaves the row unmarked.
+    let out = t
+        .call_with_assistant_masks(
+            &texts[..1],
+            &tracked.generation_spans,
+            &opts(|o| {
+                o.add_special_tokens = false;
+                o.max_length = Some(4);
+            }),
+        )
+        .unwrap();
+    assert_eq!(out.assistant_masks.unwrap(), vec![vec![0, 0, 0, 0]]);
+}
+
+#[test]
+fn masks_without_a_generation_tag_are_flagged_and_continuing_is_refused() {
+    let mut t = tiny(json!({"chat_template": TEMPLATE}));
+    let chat = json!([{"role": "user", "content": "hello"}]);
+    let tracked = ChatOptions {
+        track_generation: true,
+        ..Default::default()
+    };
+    let out = t.render_chat(&chat, &tracked).unwrap();
+    assert!(out.no_generation_tag);
+    assert_eq!(out.generation_spans, vec![vec![]]);
+    let err = t
+        .render_chat(
+            &chat,
+            &ChatOptions {
+                continue_final: Some("content".into()),
+                ..tracked
+            },
+        )
+        .err()
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidOption);
+}

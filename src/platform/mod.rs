@@ -31,6 +31,8 @@ mod node;
 #[cfg(feature = "node")]
 mod node_fs;
 #[cfg(feature = "node")]
+mod node_gc;
+#[cfg(feature = "node")]
 mod node_http;
 #[cfg(feature = "node")]
 pub use node::token_file;

@@ -244,7 +244,9 @@ impl Body for NodeHttpBody {
             return Ok(None);
         }
         let value = Reflect::get(&step, &"value".into()).map_err(|e| self.dropped(&e))?;
-        Ok(Some(value.unchecked_into::<Uint8Array>().to_vec()))
+        let chunk = value.unchecked_into::<Uint8Array>().to_vec();
+        super::node_gc::note_bytes_read(chunk.len());
+        Ok(Some(chunk))
     }
 }
 

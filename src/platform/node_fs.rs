@@ -55,14 +55,22 @@ pub struct NodeStore;
 const BLOCK: u32 = 1 << 20;
 
 /// Writes in blocks and hashes each block with node:crypto on its way out.
+/// A block's write runs in libuv's thread pool while the download goes on
+/// reading the next one: awaiting each write before reading on made a
+/// 200 MB download wait ~0.6 s on the disk.
 pub struct NodeWriter {
     handle: FileHandle,
     hash: Hash,
     pending: Vec<u8>,
-    /// One JS-side buffer the blocks are copied into, reused for every
-    /// write: a fresh one per block would leave hundreds of megabytes of
-    /// garbage for the collector on a large download (peak memory).
-    outgoing: Uint8Array,
+    /// Two JS-side buffers, reused for every block: one is being written
+    /// while the next block fills the other. (A fresh buffer per block
+    /// would leave hundreds of megabytes of garbage on a large download.)
+    buffers: [Uint8Array; 2],
+    filling: usize,
+    /// The write under way and the bytes it was given. Wrapped in a future
+    /// at once, so a failure is handled (Node would call an unawaited
+    /// rejected promise unhandled); `close` always waits for it.
+    in_flight: Option<(JsFuture, Uint8Array)>,
 }
 
 impl NodeWriter {
@@ -71,25 +79,41 @@ impl NodeWriter {
             return Ok(());
         }
         let length = self.pending.len() as u32;
-        if self.outgoing.length() < length {
-            self.outgoing = Uint8Array::new_with_length(length);
+        if self.buffers[self.filling].length() < length {
+            self.buffers[self.filling] = Uint8Array::new_with_length(length);
         }
-        let mut rest = self.outgoing.subarray(0, length);
-        rest.copy_from(&self.pending);
+        let block = self.buffers[self.filling].subarray(0, length);
+        block.copy_from(&self.pending);
         self.pending.clear();
-        self.hash.update(&rest);
-        // `write` may take fewer bytes than offered; go on until all are in.
-        while rest.length() > 0 {
-            let result = call(self.handle.write(&rest)).await.map_err(io_error)?;
-            let written = number(&result, "bytesWritten") as u32;
+        self.hash.update(&block);
+        // The previous block lands first: one write at a time keeps the
+        // file's bytes in order.
+        self.settle().await?;
+        self.in_flight = Some((JsFuture::from(self.handle.write(&block)), block));
+        self.filling ^= 1;
+        Ok(())
+    }
+
+    /// Wait for the write under way; `write` may take fewer bytes than
+    /// offered, so go on until all are in.
+    async fn settle(&mut self) -> Result<(), IoError> {
+        let Some((write, mut rest)) = self.in_flight.take() else {
+            return Ok(());
+        };
+        let mut result = write.await;
+        loop {
+            let written = number(&result.map_err(io_error)?, "bytesWritten") as u32;
             if written == 0 {
                 return Err(IoError {
                     detail: "the file system accepted no bytes".into(),
                 });
             }
             rest = rest.subarray(written, rest.length());
+            if rest.length() == 0 {
+                return Ok(());
+            }
+            result = call(self.handle.write(&rest)).await;
         }
-        Ok(())
     }
 
     /// Hash what the file already holds (appending to a partial download).
@@ -121,6 +145,9 @@ impl FileWriter for NodeWriter {
 
     async fn close(mut self) -> Result<String, IoError> {
         let flushed = self.flush().await;
+        // Even after a failure: no write may still be running once closed.
+        let settled = self.settle().await;
+        let flushed = flushed.and(settled);
         let closed = call(self.handle.close()).await.map(|_| ()).map_err(io_error);
         flushed.and(closed)?;
         Ok(self.hash.digest("hex"))
@@ -228,7 +255,12 @@ impl FileStore for NodeStore {
             handle: handle.unchecked_into(),
             hash: create_hash("sha256"),
             pending: Vec::with_capacity(BLOCK as usize + (64 << 10)),
-            outgoing: Uint8Array::new_with_length(BLOCK + (64 << 10)),
+            buffers: [
+                Uint8Array::new_with_length(BLOCK + (64 << 10)),
+                Uint8Array::new_with_length(BLOCK + (64 << 10)),
+            ],
+            filling: 0,
+            in_flight: None,
         };
         if append {
             if let Err(e) = writer.hash_existing(path).await {

@@ -4,12 +4,12 @@
 //! methods, its own `tojson`, `raise_exception` and `strftime_now`), so real
 //! templates (Llama-3, Gemma, Qwen, Mistral, ...) render the same text.
 
+use std::sync::Arc;
+
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Kwargs, Value as JinjaValue};
 use minijinja::{AutoEscape, Environment, Error as JinjaError, ErrorKind};
 use serde_json::{Map, Value};
-
-use std::sync::Arc;
 
 use super::config::ChatTemplates;
 use super::generation::{has_generation_tag, rewrite_tags, take_spans, GenerationTracker, Span, FILTER_NAME};

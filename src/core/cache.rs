@@ -7,6 +7,8 @@
 //!     snapshots/{commit}/{path}         relative symlink to ../../blobs/{etag}
 //!     refs/{revision}                   the commit a branch or tag points to
 //!     .no_exist/{commit}/{path}         the file is known to be missing
+//!     .hubguard/{commit}/{path}{suffix} hubguard's compact form of a file
+//!                                       (the pre-parsed tokenizer.json)
 //! {root}/.locks/models--{org}--{name}/{etag}.hubguard.lock
 //! ```
 //! Only paths are computed here; the platform does the file I/O.
@@ -67,6 +69,14 @@ impl RepoCache {
 
     pub fn no_exist(&self, commit: &str, path: &RepoPath) -> String {
         format!("{}/.no_exist/{commit}/{path}", self.dir())
+    }
+
+    /// hubguard's compact form of a snapshot file (see
+    /// `core::tokenizer::TokenizerJson`). Its own folder: huggingface_hub's
+    /// cache scan reads only `refs/` and `snapshots/`, so it ignores it,
+    /// and deleting the repo's folder deletes it too.
+    pub fn derived(&self, commit: &str, path: &RepoPath, suffix: &str) -> String {
+        format!("{}/.hubguard/{commit}/{path}{suffix}", self.dir())
     }
 
     /// hubguard's lock file for one blob's download, beside huggingface_hub's

@@ -12,13 +12,15 @@
 //!   (LFS) before they become blobs (see `blob_download`); one process at a
 //!   time downloads a blob (see `lock`).
 
+use futures_util::future::join;
+
 use super::blob_download::BlobDownload;
 use super::credentials::Credentials;
 use super::download::{FileRef, HubClient};
 use super::lock::{acquire, Acquired};
 use super::metadata::{FileMetadata, Metadata};
 use super::progress::Progress;
-use super::source::{FileSource, IfUnknown};
+use super::source::{Derived, FileSource, IfUnknown};
 use super::store::{FileStore, IoError};
 use super::transport::Transport;
 use crate::core::cache::{parse_commit, RepoCache};
@@ -65,6 +67,32 @@ impl<T: Transport, C: Credentials, S: FileStore> FileSource for CachedHub<'_, T,
             Err(e) if e.code == ErrorCode::NotCached && if_unknown == IfUnknown::Absent => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    async fn get_derived<D: Derived>(
+        &self,
+        file: &FileRef,
+        on_progress: &dyn Fn(Progress),
+        derived: &D,
+    ) -> Result<D::Output, HubError> {
+        let cached = self.ensure(file, on_progress).await?;
+        let cache = RepoCache::new(&self.root, file.repo_type, &file.repo);
+        let kept_path = cache.derived(&cached.commit, &file.path, D::SUFFIX);
+        // The kept form names the size of the file it was made from; a
+        // snapshot file never changes, so this only catches a hand edit.
+        if let (Ok(Some(kept)), Some(size)) = join(self.store.read(&kept_path), self.store.size(&cached.path)).await {
+            if let Some(output) = derived.load_kept(&kept, size) {
+                return Ok(output);
+            }
+        }
+        let bytes = self.read_cached(&cached, file).await?;
+        let (output, keep) = derived.load_file(&bytes, true)?;
+        if let Some(keep) = keep {
+            // Best effort (a full disk, a read-only cache): without it the
+            // next load reads the file again. Written whole or not at all.
+            let _ = self.store.write_atomic(&kept_path, &keep).await;
+        }
+        Ok(output)
     }
 }
 

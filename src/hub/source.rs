@@ -34,6 +34,32 @@ pub trait FileSource {
     ) -> Result<Option<Vec<u8>>, HubError> {
         absent_if_not_found(self.get(file, on_progress).await)
     }
+
+    /// A file turned into `D::Output`. Sources with a disk cache keep
+    /// `derived`'s compact form beside the file and load from it next time.
+    async fn get_derived<D: Derived>(
+        &self,
+        file: &FileRef,
+        on_progress: &dyn Fn(Progress),
+        derived: &D,
+    ) -> Result<D::Output, HubError> {
+        let bytes = self.get(file, on_progress).await?;
+        Ok(derived.load_file(&bytes, false)?.0)
+    }
+}
+
+/// What a file's bytes are turned into, and a compact form of it that a
+/// cache may keep beside the file because it loads faster than the file
+/// (the pre-parsed tokenizer).
+pub trait Derived {
+    type Output;
+    /// Appended to the file's path to name the kept form.
+    const SUFFIX: &'static str;
+    /// From a kept form made from a file of `file_size` bytes; `None` if it
+    /// is not usable (stale, corrupt, another format): the file is read.
+    fn load_kept(&self, kept: &[u8], file_size: u64) -> Option<Self::Output>;
+    /// From the file itself; with `keep`, also the form to keep, if any.
+    fn load_file(&self, bytes: &[u8], keep: bool) -> Result<(Self::Output, Option<Vec<u8>>), HubError>;
 }
 
 pub(super) fn absent_if_not_found(result: Result<Vec<u8>, HubError>) -> Result<Option<Vec<u8>>, HubError> {

@@ -10,10 +10,12 @@ use futures_util::future::join3;
 
 use super::download::FileRef;
 use super::progress::{HeldInitiate, Progress};
-use super::source::{FileSource, IfUnknown};
+use super::source::{Derived, FileSource, IfUnknown};
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
-use crate::core::tokenizer::{LoadedTokenizer, CHAT_TEMPLATE_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE};
+use crate::core::tokenizer::{
+    LoadedTokenizer, TokenizerJson, CHAT_TEMPLATE_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE,
+};
 
 pub async fn load_tokenizer(
     source: &impl FileSource,
@@ -33,7 +35,11 @@ pub async fn load_tokenizer(
     let template_progress = |p| on_progress(CHAT_TEMPLATE_FILE, p);
     let template_progress = HeldInitiate::new(&template_progress);
     let (tokenizer, config, template) = join3(
-        source.get(&file(TOKENIZER_FILE), &|p| on_progress(TOKENIZER_FILE, p)),
+        source.get_derived(
+            &file(TOKENIZER_FILE),
+            &|p| on_progress(TOKENIZER_FILE, p),
+            &PreParsed { repo },
+        ),
         // Offline and not cached stays an error, as it always was: the
         // special tokens live here, and a silent default would mis-tokenize.
         source.get_optional(
@@ -68,10 +74,30 @@ pub async fn load_tokenizer(
         Err(e) if e.code == ErrorCode::ProxyRefused => None,
         Err(e) => return Err(e),
     };
-    let tokenizer = LoadedTokenizer::from_files(repo.as_str(), &tokenizer, config.as_deref())?;
+    let tokenizer = LoadedTokenizer::from_parsed(repo.as_str(), tokenizer, config.as_deref())?;
     match template {
         Some(bytes) => tokenizer.with_chat_template_file(repo.as_str(), &bytes),
         None => Ok(tokenizer),
+    }
+}
+
+/// tokenizer.json, parsed; the cache keeps its pre-parsed form beside it
+/// (see `core::tokenizer::pre_parsed`): a warm load then skips the JSON.
+struct PreParsed<'a> {
+    repo: &'a RepoId,
+}
+
+impl Derived for PreParsed<'_> {
+    type Output = TokenizerJson;
+    /// The format's version is inside the form; this names the kind.
+    const SUFFIX: &'static str = ".pre-parsed";
+
+    fn load_kept(&self, kept: &[u8], file_size: u64) -> Option<TokenizerJson> {
+        TokenizerJson::from_pre_parsed(kept, file_size)
+    }
+
+    fn load_file(&self, bytes: &[u8], keep: bool) -> Result<(TokenizerJson, Option<Vec<u8>>), HubError> {
+        TokenizerJson::parse(self.repo.as_str(), bytes, keep)
     }
 }
 

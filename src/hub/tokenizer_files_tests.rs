@@ -273,3 +273,56 @@ fn the_cache_api_remembers_a_missing_file_by_commit() {
         FILE_TEMPLATE
     );
 }
+
+const BPE_TOKENIZER: &str = r#"{"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+  "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
+  "model": {"type": "BPE", "dropout": null, "unk_token": "[UNK]", "continuing_subword_prefix": null,
+    "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+    "vocab": {"[UNK]": 0, "h": 1, "i": 2, "hi": 3}, "merges": [["h", "i"]]}}"#;
+
+#[test]
+fn the_cache_keeps_a_pre_parsed_form_and_later_loads_use_it_instead_of_the_file() {
+    let t = hub(&[(TOKENIZER_FILE, BPE_TOKENIZER)]);
+    let store = FakeStore::default();
+    let ids = |t: &LoadedTokenizer| t.encode("hi h", false).unwrap();
+    assert_eq!(ids(&cached_load(&t, &store, "main", false).unwrap()), vec![3, 1]);
+    let kept_path = format!("/cache/models--org--repo/.hubguard/{COMMIT}/tokenizer.json.pre-parsed");
+    let kept = store
+        .files
+        .borrow()
+        .get(&kept_path)
+        .cloned()
+        .expect("kept beside the file");
+    let snapshot = format!("/cache/models--org--repo/snapshots/{COMMIT}/{TOKENIZER_FILE}");
+
+    // The file turned to junk of the same size: only the kept form can
+    // give this tokenizer now.
+    let junk = vec![b'x'; BPE_TOKENIZER.len()];
+    store.files.borrow_mut().insert(snapshot.clone(), junk);
+    for revision in ["main", COMMIT] {
+        assert_eq!(ids(&cached_load(&t, &store, revision, false).unwrap()), vec![3, 1]);
+    }
+
+    // A damaged kept form is not used: the file is read, the form replaced.
+    store.files.borrow_mut().insert(snapshot.clone(), BPE_TOKENIZER.into());
+    store.files.borrow_mut().get_mut(&kept_path).unwrap()[40] ^= 1;
+    assert_eq!(ids(&cached_load(&t, &store, COMMIT, false).unwrap()), vec![3, 1]);
+    let sound = |store: &FakeStore, size: usize| {
+        let kept = store.files.borrow().get(&kept_path).cloned().unwrap();
+        TokenizerJson::from_pre_parsed(&kept, size as u64).is_some()
+    };
+    assert!(sound(&store, BPE_TOKENIZER.len()), "replaced by a sound form");
+
+    // A file of another size than the form was made from wins over it.
+    let longer = BPE_TOKENIZER.replace(r#""hi": 3"#, r#""hi":  3"#);
+    store.files.borrow_mut().insert(snapshot, longer.into());
+    assert_eq!(ids(&cached_load(&t, &store, COMMIT, false).unwrap()), vec![3, 1]);
+    assert!(sound(&store, BPE_TOKENIZER.len() + 1), "remade for the new file");
+    assert_ne!(store.files.borrow().get(&kept_path), Some(&kept));
+
+    // Models without a pre-parsed form keep nothing.
+    let t = hub(&[(TOKENIZER_FILE, TOKENIZER)]);
+    let store = FakeStore::default();
+    cached_load(&t, &store, "main", false).unwrap();
+    assert!(store.files.borrow().keys().all(|k| !k.contains("/.hubguard/")));
+}

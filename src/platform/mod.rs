@@ -14,12 +14,10 @@ compile_error!("choose one of the features `node` and `browser`, not both");
 #[cfg(not(any(feature = "node", feature = "browser")))]
 compile_error!("a wasm build needs the feature `node` or `browser`");
 
-/// Talc instead of the default dlmalloc (see Cargo.toml). wasm-only, like
-/// the rest of this module; host tests use the system allocator.
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
 mod headers;
+/// The wasm heap allocator (Talc, growing memory in large steps). wasm-only,
+/// like the rest of this module; host tests use the system allocator.
+mod heap;
 mod timer;
 mod web_cache;
 pub use headers::header_list;

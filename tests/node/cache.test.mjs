@@ -182,3 +182,38 @@ test('chat_template.jinja is cached like the other files, and used offline', asy
   assert.deepEqual(JSON.parse(offline.stdout), first, offline.stderr);
   assert.equal(local.hub.hubLog.length, 0);
 });
+
+test('a pre-parsed tokenizer is kept beside the snapshot, used by later loads, and remade when damaged; Python ignores it', async () => {
+  const home = newHome();
+  const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+  const sha = local.hub.commitOf(PUBLIC);
+  const options = { revision: sha };
+  assert.deepEqual((await load(PUBLIC, { env, options })).ids, LLAMA_HELLO);
+  const kept = path.join(repoDir(home, PUBLIC), '.hubguard', sha, 'tokenizer.json.pre-parsed');
+  assert.ok(existsSync(kept), 'kept after the first load');
+
+  // The blob turned to junk of the same size: only the kept form can give
+  // the right ids now, so a right answer shows it was used.
+  const snapshot = path.join(repoDir(home, PUBLIC), 'snapshots', sha, 'tokenizer.json');
+  const blob = path.resolve(path.dirname(snapshot), readlinkSync(snapshot));
+  const original = readFileSync(blob);
+  writeFileSync(blob, Buffer.alloc(original.length, 'x'));
+  assert.deepEqual((await load(PUBLIC, { env, options })).ids, LLAMA_HELLO);
+  writeFileSync(blob, original);
+
+  // A damaged form is not trusted: the file is read and the form remade.
+  const damaged = readFileSync(kept);
+  damaged[damaged.length >> 1] ^= 0xff;
+  writeFileSync(kept, damaged);
+  assert.deepEqual((await load(PUBLIC, { env, options })).ids, LLAMA_HELLO);
+  assert.notDeepEqual(readFileSync(kept), damaged);
+  assert.equal(readFileSync(kept).length, damaged.length);
+
+  const scan = await python(
+    `from huggingface_hub import scan_cache_dir
+info = scan_cache_dir()
+print(len(info.warnings), sorted(r.repo_id for r in info.repos))`,
+    { HF_HOME: home },
+  );
+  assert.equal(scan.trim(), `0 ['${PUBLIC}']`);
+});

@@ -1,4 +1,4 @@
-//! A BPE model straight from its tokenizer.json slice.
+//! A BPE model straight from its tokenizer.json fields.
 //!
 //! The crate's own `BPE` deserializer reads `merges` through an untagged
 //! enum (pairs, or the legacy "a b" strings): serde buffers the whole list
@@ -15,12 +15,23 @@
 
 use std::fmt;
 
-use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
 use tokenizers::models::bpe::{Merges, Vocab, BPE};
 
+/// A BPE model's fields as tokenizer.json has them after its `type` key:
+/// the vocabulary and merges read in one pass, and the few options kept as
+/// JSON (the pre-parsed form stores them as they are).
+pub(super) struct BpeParts {
+    pub options: Map<String, Value>,
+    pub vocab: Vocab,
+    pub merges: Merges,
+}
+
+/// The options the crate's BPE deserializer reads besides vocab and merges.
 #[derive(Deserialize)]
-struct BpeParts {
+struct BpeOptions {
     dropout: Option<f32>,
     unk_token: Option<String>,
     continuing_subword_prefix: Option<String>,
@@ -28,18 +39,15 @@ struct BpeParts {
     fuse_unk: Option<bool>,
     byte_fallback: Option<bool>,
     ignore_merges: Option<bool>,
-    vocab: Vocab,
-    merges: MergeList,
 }
 
 /// `Ok(None)`: not understood here, let the crate's loader decide (it gives
 /// the canonical error). `Err`: a file the crate would crash on.
-pub fn load_bpe(raw: &str) -> Result<Option<BPE>, String> {
-    let Ok(parts) = serde_json::from_str::<BpeParts>(raw) else {
+pub(super) fn build(options: &Map<String, Value>, vocab: Vocab, merges: Merges) -> Result<Option<BPE>, String> {
+    let Ok(options) = BpeOptions::deserialize(options) else {
         return Ok(None);
     };
-    let merges = parts.merges.0;
-    if let Some(prefix) = &parts.continuing_subword_prefix {
+    if let Some(prefix) = &options.continuing_subword_prefix {
         if let Some((_, right)) = merges.iter().find(|(_, right)| right.len() < prefix.len()) {
             return Err(format!(
                 "a merge's right part `{}` is shorter than continuing_subword_prefix `{prefix}`",
@@ -47,31 +55,94 @@ pub fn load_bpe(raw: &str) -> Result<Option<BPE>, String> {
             ));
         }
     }
-    let mut builder = BPE::builder().vocab_and_merges(parts.vocab, merges);
-    if let Some(p) = parts.dropout {
+    let mut builder = BPE::builder().vocab_and_merges(vocab, merges);
+    if let Some(p) = options.dropout {
         builder = builder.dropout(p);
     }
-    if let Some(t) = parts.unk_token {
+    if let Some(t) = options.unk_token {
         builder = builder.unk_token(t);
     }
-    if let Some(p) = parts.continuing_subword_prefix {
+    if let Some(p) = options.continuing_subword_prefix {
         builder = builder.continuing_subword_prefix(p);
     }
-    if let Some(s) = parts.end_of_word_suffix {
+    if let Some(s) = options.end_of_word_suffix {
         builder = builder.end_of_word_suffix(s);
     }
-    if let Some(f) = parts.fuse_unk {
+    if let Some(f) = options.fuse_unk {
         builder = builder.fuse_unk(f);
     }
-    if let Some(b) = parts.byte_fallback {
+    if let Some(b) = options.byte_fallback {
         builder = builder.byte_fallback(b);
     }
-    if let Some(i) = parts.ignore_merges {
+    if let Some(i) = options.ignore_merges {
         builder = builder.ignore_merges(i);
     }
     // A builder error (a merge naming a token not in the vocabulary, a bad
     // dropout) is reported by the crate's loader in its own words.
     Ok(builder.build().ok())
+}
+
+impl<'de> Deserialize<'de> for BpeParts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PartsVisitor;
+        impl<'de> Visitor<'de> for PartsVisitor {
+            type Value = BpeParts;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a BPE model")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BpeParts, A::Error> {
+                let (mut vocab, mut merges, mut options) = (None, None, Map::new());
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "vocab" => vocab = Some(map.next_value::<PresizedVocab>()?.0),
+                        "merges" => merges = Some(map.next_value::<MergeList>()?.0),
+                        _ => {
+                            options.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BpeParts {
+                    options,
+                    vocab: vocab.ok_or_else(|| de::Error::missing_field("vocab"))?,
+                    merges: merges.ok_or_else(|| de::Error::missing_field("merges"))?,
+                })
+            }
+        }
+        deserializer.deserialize_map(PartsVisitor)
+    }
+}
+
+/// The vocabulary, its table sized once. JSON gives no entry count, so a
+/// map read directly would double and rehash every key string about 18
+/// times on the way to Gemma-3's 262k entries; a list grows by cheap moves
+/// instead. As in a map read directly, a repeated token keeps its last id.
+struct PresizedVocab(Vocab);
+
+impl<'de> Deserialize<'de> for PresizedVocab {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct VocabVisitor;
+        impl<'de> Visitor<'de> for VocabVisitor {
+            type Value = PresizedVocab;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of tokens to ids")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PresizedVocab, A::Error> {
+                let mut entries: Vec<(String, u32)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(PresizedVocab(presized(entries)))
+            }
+        }
+        deserializer.deserialize_map(VocabVisitor)
+    }
+}
+
+/// A vocabulary table sized once for `entries`.
+pub(super) fn presized(entries: Vec<(String, u32)>) -> Vocab {
+    let mut vocab = Vocab::with_capacity(entries.len());
+    vocab.extend(entries);
+    vocab
 }
 
 /// The merge list in either form the crate reads, never both at once: pairs

@@ -18,6 +18,7 @@ mod config;
 mod decode;
 mod fast_load;
 mod generation;
+mod pre_parsed;
 mod pyjson;
 mod strftime;
 mod template_file;
@@ -120,16 +121,41 @@ pub struct LoadedTokenizer {
     template_file: Option<String>,
 }
 
+/// tokenizer.json's content, parsed: the `tokenizers` crate's tokenizer,
+/// before tokenizer_config.json is applied.
+pub struct TokenizerJson(Tokenizer);
+
+impl TokenizerJson {
+    /// Parse tokenizer.json. With `keep`, also its pre-parsed form, when the
+    /// model has one (BPE), for the cache to keep beside the file.
+    pub fn parse(repo_id: &str, bytes: &[u8], keep: bool) -> Result<(Self, Option<Vec<u8>>), HubError> {
+        match fast_load::load(bytes, keep) {
+            Ok(Some(loaded)) => Ok((TokenizerJson(loaded.tokenizer), loaded.pre_parsed)),
+            Ok(None) => Tokenizer::from_bytes(bytes)
+                .map(|t| (TokenizerJson(t), None))
+                .map_err(|e| load_error(repo_id, bytes, &e.to_string())),
+            Err(refused) => Err(load_error(repo_id, bytes, &refused)),
+        }
+    }
+
+    /// From the pre-parsed form of a `source_size`-byte tokenizer.json;
+    /// `None` if `bytes` is not a sound one (then parse the file).
+    pub fn from_pre_parsed(bytes: &[u8], source_size: u64) -> Option<Self> {
+        pre_parsed::load(bytes, source_size).map(TokenizerJson)
+    }
+}
+
 impl LoadedTokenizer {
     /// `config_json` is `None` when the repo has no tokenizer_config.json,
     /// which is allowed: tokenizer.json alone is enough to tokenize.
     pub fn from_files(repo_id: &str, tokenizer_json: &[u8], config_json: Option<&[u8]>) -> Result<Self, HubError> {
-        let mut inner = match fast_load::load(tokenizer_json) {
-            Ok(Some(tokenizer)) => tokenizer,
-            Ok(None) => Tokenizer::from_bytes(tokenizer_json)
-                .map_err(|e| load_error(repo_id, tokenizer_json, &e.to_string()))?,
-            Err(refused) => return Err(load_error(repo_id, tokenizer_json, &refused)),
-        };
+        let (parsed, _) = TokenizerJson::parse(repo_id, tokenizer_json, false)?;
+        Self::from_parsed(repo_id, parsed, config_json)
+    }
+
+    /// The tokenizer from a parsed tokenizer.json and tokenizer_config.json.
+    pub fn from_parsed(repo_id: &str, parsed: TokenizerJson, config_json: Option<&[u8]>) -> Result<Self, HubError> {
+        let mut inner = parsed.0;
         // transformers replaces the file's own truncation and padding with
         // the call's options (none for `encode`); so does `call`.
         let _ = inner.with_truncation(None);

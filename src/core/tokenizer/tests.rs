@@ -54,18 +54,21 @@ fn encodes_and_decodes() {
 
 #[test]
 fn the_fast_loader_builds_what_the_crate_does() {
-    let fast = super::fast_load::load(TINY.as_bytes())
+    let fast = super::fast_load::load(TINY.as_bytes(), false)
         .unwrap()
-        .expect("fast path taken");
+        .expect("fast path taken")
+        .tokenizer;
     let mut slow = tokenizers::Tokenizer::from_bytes(TINY.as_bytes()).unwrap();
     let _ = slow.with_truncation(None);
     assert_eq!(fast.to_string(false).unwrap(), slow.to_string(false).unwrap());
     // Unusual files go to the crate's loader.
-    assert!(super::fast_load::load(TINY.replace("\"1.0\"", "\"2.0\"").as_bytes())
-        .unwrap()
-        .is_none());
     assert!(
-        super::fast_load::load(TINY.replace("\"type\": \"WordLevel\", ", "").as_bytes())
+        super::fast_load::load(TINY.replace("\"1.0\"", "\"2.0\"").as_bytes(), false)
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        super::fast_load::load(TINY.replace("\"type\": \"WordLevel\", ", "").as_bytes(), false)
             .unwrap()
             .is_none()
     );
@@ -91,9 +94,10 @@ fn bpe_models_load_as_the_crate_loads_them_in_both_merge_forms() {
         r###"["#version: 0.2", "a ##b", "ab ##c"]"###,
     ] {
         let json = tiny_bpe(merges);
-        let fast = super::fast_load::load(json.as_bytes())
+        let fast = super::fast_load::load(json.as_bytes(), false)
             .unwrap()
-            .expect("fast path taken");
+            .expect("fast path taken")
+            .tokenizer;
         let mut slow = tokenizers::Tokenizer::from_bytes(json.as_bytes()).unwrap();
         let _ = slow.with_truncation(None);
         assert_eq!(
@@ -108,13 +112,14 @@ fn bpe_models_load_as_the_crate_loads_them_in_both_merge_forms() {
     // `type` is usually the model's first key, but need not be.
     let late = tiny_bpe(r###"[["a", "##b"]], "type": "BPE""###).replacen(r#""type": "BPE", "#, "", 1);
     assert!(late.find(r#""type": "BPE""#) > late.find("merges"));
-    let fast = super::fast_load::load(late.as_bytes())
+    let fast = super::fast_load::load(late.as_bytes(), false)
         .unwrap()
-        .expect("fast path taken");
+        .expect("fast path taken")
+        .tokenizer;
     assert_eq!(fast.encode("ab", false).unwrap().get_ids(), &[3]);
     // A legacy line without exactly one space is the crate's to report.
     let bad = tiny_bpe(r###"["a ##b c"]"###);
-    assert!(super::fast_load::load(bad.as_bytes()).unwrap().is_none());
+    assert!(super::fast_load::load(bad.as_bytes(), false).unwrap().is_none());
     let err = LoadedTokenizer::from_files("o/r", bad.as_bytes(), None).err().unwrap();
     assert_eq!(err.code, ErrorCode::InvalidTokenizer);
 }
@@ -512,4 +517,74 @@ fn masks_without_a_generation_tag_are_flagged_and_continuing_is_refused() {
         .err()
         .unwrap();
     assert_eq!(err.code, ErrorCode::InvalidOption);
+}
+
+/// tiny_bpe's file, loaded with its pre-parsed form kept.
+fn kept_form(json: &str) -> (tokenizers::Tokenizer, Vec<u8>) {
+    let loaded = super::fast_load::load(json.as_bytes(), true).unwrap().unwrap();
+    (
+        loaded.tokenizer,
+        loaded.pre_parsed.expect("a BPE model has a pre-parsed form"),
+    )
+}
+
+#[test]
+fn the_pre_parsed_form_gives_the_same_tokenizer_as_the_file() {
+    for merges in [
+        r###"[["a", "##b"], ["ab", "##c"]]"###,
+        r###"["#version: 0.2", "a ##b", "ab ##c"]"###,
+    ] {
+        let json = tiny_bpe(merges);
+        let (from_json, kept) = kept_form(&json);
+        let from_kept = super::pre_parsed::load(&kept, json.len() as u64).expect("sound form");
+        assert_eq!(from_kept.to_string(false).unwrap(), from_json.to_string(false).unwrap());
+        let ids = |t: &tokenizers::Tokenizer| t.encode("abc ab <s> zz", false).unwrap().get_ids().to_vec();
+        assert_eq!(ids(&from_kept), vec![6, 3, 7, 0]);
+        // Only asked-for forms are made, and only BPE models have one.
+        assert!(super::fast_load::load(json.as_bytes(), false)
+            .unwrap()
+            .unwrap()
+            .pre_parsed
+            .is_none());
+    }
+    assert!(super::fast_load::load(TINY.as_bytes(), true)
+        .unwrap()
+        .unwrap()
+        .pre_parsed
+        .is_none());
+}
+
+#[test]
+fn a_damaged_stale_or_foreign_pre_parsed_form_is_not_used() {
+    let json = tiny_bpe(r###"[["a", "##b"], ["ab", "##c"]]"###);
+    let (_, kept) = kept_form(&json);
+    let size = json.len() as u64;
+    assert!(
+        super::pre_parsed::load(&kept, size + 1).is_none(),
+        "made from another file"
+    );
+    for cut in 0..kept.len() {
+        assert!(super::pre_parsed::load(&kept[..cut], size).is_none(), "cut at {cut}");
+    }
+    for at in 0..kept.len() {
+        let mut flipped = kept.clone();
+        flipped[at] ^= 0x10;
+        assert!(super::pre_parsed::load(&flipped, size).is_none(), "byte {at} flipped");
+    }
+    let mut longer = kept.clone();
+    longer.push(0);
+    assert!(super::pre_parsed::load(&longer, size).is_none());
+    assert!(super::pre_parsed::load(json.as_bytes(), size).is_none());
+}
+
+#[test]
+fn models_the_form_cannot_hold_are_simply_read_as_json() {
+    // Two tokens with one id: the merges could not name them by id.
+    let json = tiny_bpe(r###"[["a", "##b"]]"###).replace(r#""abc": 6"#, r#""abc": 5"#);
+    let loaded = super::fast_load::load(json.as_bytes(), true).unwrap().unwrap();
+    assert!(loaded.pre_parsed.is_none());
+    // Ids far from dense would need a huge table.
+    let json = tiny_bpe(r###"[["a", "##b"]]"###).replace(r#""abc": 6"#, r#""abc": 4000000"#);
+    let loaded = super::fast_load::load(json.as_bytes(), true).unwrap().unwrap();
+    assert!(loaded.pre_parsed.is_none());
 }

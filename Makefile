@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download clean
+.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download bench-next clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -111,6 +111,14 @@ bench-proxy: tools deps consumer
 # A 200 MB and a 400 MB LFS file: hubguard vs huggingface_hub vs @huggingface/hub.
 bench-download: tools deps consumer
 	node tests/bench/download.mjs
+
+# The tokenizers 1.0 release candidate, in wasm, against the same anchors
+# (tests/bench/next_engine: measured, never shipped). The getrandom cfg
+# selects the seed source its lib.rs defines.
+bench-next: tools deps
+	cd tests/bench/next_engine && RUSTFLAGS='--cfg getrandom_backend="custom"' \
+		cargo build --quiet --release --target $(WASM_TARGET)
+	node tests/bench/next_engine.mjs
 
 clean:
 	rm -rf pkg target/consumer

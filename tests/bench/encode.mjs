@@ -12,113 +12,41 @@
 //   make bench        (or: node tests/bench/encode.mjs after `make consumer`)
 //   BENCH_ROUNDS=5 BENCH_ONLY=llama3,qwen3 make bench
 
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { startHub } from '../hub/server.mjs';
-import { matrix, texts } from '../fixtures/conformance.mjs';
 import { corpus } from './corpus.mjs';
+import {
+  ROUNDS,
+  bestOf,
+  benchRepos,
+  benchTokenizers,
+  digest,
+  geomean,
+  hubguardLoad,
+  loadTimes,
+  nativeEncode,
+  printTable,
+  transformersFor,
+  transformersLoad,
+} from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const consumer = path.resolve(here, '../../target/consumer');
 const fromConsumer = createRequire(path.join(consumer, 'package.json'));
-const fromTests = createRequire(path.resolve(here, '../package.json'));
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const ONLY = process.env.BENCH_ONLY?.split(',');
-
-/** Best of ROUNDS: the least disturbed run on a shared machine. */
-function bestOf(fn) {
-  let best = Infinity;
-  let result;
-  for (let i = 0; i < ROUNDS; i++) {
-    const start = performance.now();
-    result = fn();
-    best = Math.min(best, performance.now() - start);
-  }
-  return { result, ms: best };
-}
-
-/**
- * One `from_pretrained` of `repo` in a new Node process, by hubguard or
- * Transformers.js, each with its own cache under `cacheHome`; → ms. (Async:
- * the Hub answering it runs in this process.)
- */
-function loadInFreshProcess(which, repo, hubUrl, cacheHome) {
-  const source =
-    which === 'hubguard'
-      ? `const { AutoTokenizer, env } = await import(${JSON.stringify(fromConsumer.resolve('hubguard'))});
-         env.endpoint = ${JSON.stringify(hubUrl)};
-         const start = performance.now();
-         await AutoTokenizer.from_pretrained(${JSON.stringify(repo)}, { cache_dir: ${JSON.stringify(path.join(cacheHome, 'hubguard'))} });
-         console.log(performance.now() - start);`
-      : `const { AutoTokenizer, env } = await import(${JSON.stringify(pathToFileURL(fromTests.resolve('@huggingface/transformers')).href)});
-         env.remoteHost = ${JSON.stringify(`${hubUrl}/`)};
-         env.allowLocalModels = false;
-         env.useBrowserCache = false;
-         env.useFSCache = true;
-         env.cacheDir = ${JSON.stringify(path.join(cacheHome, 'transformers.js'))};
-         const start = performance.now();
-         await AutoTokenizer.from_pretrained(${JSON.stringify(repo)});
-         console.log(performance.now() - start);`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', source], { env: { PATH: process.env.PATH, HOME: process.env.HOME } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => {
-      const ms = Number(out.trim().split('\n').pop());
-      if (code === 0 && Number.isFinite(ms)) resolve(ms);
-      else reject(new Error(`${which} load of ${repo} failed (exit ${code}):\n${err}`));
-    });
-  });
-}
-
-/** Cold, then the median of ROUNDS warm loads, each in a fresh process. */
-async function loadTimes(which, repo, hubUrl, cacheHome) {
-  const cold = await loadInFreshProcess(which, repo, hubUrl, cacheHome);
-  const warm = [];
-  for (let i = 0; i < ROUNDS; i++) warm.push(await loadInFreshProcess(which, repo, hubUrl, cacheHome));
-  return { cold, warm: warm.sort((a, b) => a - b)[Math.floor(warm.length / 2)] };
-}
-
-const geomean = (xs) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
-const digest = (ids) => createHash('sha256').update(JSON.stringify(ids)).digest('hex');
-
-let tokenizers = await matrix();
-const unigram = tokenizers.find((t) => t.name === 'unigram');
-if (!existsSync(path.join(unigram.dir, 'tokenizer.json'))) {
-  spawnSync(process.env.PYTHON ?? 'python3', [path.resolve(here, '../python/tokenizer_reference.py')], {
-    input: JSON.stringify({ train_unigram: unigram.dir, texts: texts([]) }),
-  });
-}
-if (ONLY) tokenizers = tokenizers.filter((t) => ONLY.includes(t.name));
-
-const extraRepos = tokenizers.map((t) => {
-  const files = { 'tokenizer.json': readFileSync(path.join(t.dir, 'tokenizer.json')) };
-  const config = path.join(t.dir, 'tokenizer_config.json');
-  if (existsSync(config)) files['tokenizer_config.json'] = readFileSync(config);
-  return { id: `bench/${t.name}`, files };
-});
-const hub = await startHub({ extraRepos });
+const tokenizers = await benchTokenizers();
+const hub = await startHub({ extraRepos: benchRepos(tokenizers) });
 const cacheHome = mkdtempSync(path.join(tmpdir(), 'hubguard-bench-'));
 let failed = false;
 try {
   const hubguard = fromConsumer('hubguard');
   hubguard.env.endpoint = hub.url;
-  const transformers = await import(fromTests.resolve('@huggingface/transformers'));
-  transformers.env.remoteHost = `${hub.url}/`;
-  transformers.env.allowLocalModels = false;
-  transformers.env.useBrowserCache = false;
-  transformers.env.useFSCache = true;
-  transformers.env.cacheDir = path.join(cacheHome, 'transformers.js');
+  const transformers = await transformersFor(hub.url, path.join(cacheHome, 'transformers.js'));
 
   const lines = corpus();
   const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
@@ -133,8 +61,8 @@ try {
   const vsTjsLoad = [];
   for (const t of tokenizers) {
     const repo = `bench/${t.name}`;
-    const ourTimes = await loadTimes('hubguard', repo, hub.url, cacheHome);
-    const tjsTimes = await loadTimes('transformers.js', repo, hub.url, cacheHome);
+    const ourTimes = await loadTimes(hubguardLoad(fromConsumer.resolve('hubguard'), repo, hub.url, path.join(cacheHome, 'hubguard')));
+    const tjsTimes = await loadTimes(transformersLoad(repo, hub.url, path.join(cacheHome, 'transformers.js')));
     vsTjsLoad.push(tjsTimes.warm / ourTimes.warm);
     const cache_dir = path.join(cacheHome, 'hubguard');
     loads.push({
@@ -150,12 +78,7 @@ try {
     const a = bestOf(() => lines.map((l) => ours.encode(l)));
     const batch = bestOf(() => ours.batch_encode(lines));
     const b = bestOf(() => lines.map((l) => theirs.encode(l)));
-    const run = spawnSync(process.env.PYTHON ?? 'python3', [path.join(here, 'encode_native.py')], {
-      input: JSON.stringify({ tokenizer: path.join(t.dir, 'tokenizer.json'), lines, rounds: ROUNDS }),
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    });
-    const native = JSON.parse(run.stdout);
+    const native = nativeEncode(path.join(t.dir, 'tokenizer.json'), lines);
 
     const tokens = a.result.reduce((n, ids) => n + ids.length, 0);
     const tjsMismatches = a.result.filter((ids, i) => ids.length !== b.result[i].length || ids.some((v, j) => v !== b.result[i][j])).length;
@@ -179,10 +102,7 @@ try {
     ]);
     console.error(`  ${t.name} done`);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
+  printTable(header, rows);
   console.log(`\ngeometric mean: hubguard / transformers.js ${geomean(vsTjs).toFixed(2)}x (target >= 3x); hubguard / native ${geomean(vsNative).toFixed(2)}x (target >= 0.9x on each: min ${Math.min(...vsNative).toFixed(2)}x)`);
   console.log(`warm load, fresh process: hubguard is ${vsTjsLoad.map((r) => r.toFixed(2) + 'x').join(', ')} as fast as transformers.js (target >= 2x)`);
   console.log('columns: per-line encode() for hubguard, Transformers.js and Python; "batch" is hubguard batch_encode(lines), one call into wasm.');

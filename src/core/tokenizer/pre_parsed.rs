@@ -68,12 +68,17 @@ pub(super) fn encode(source_size: u64, pipeline: &Pipeline, parts: &BpeParts) ->
     out.extend_from_slice(&source_size.to_le_bytes());
     put_len(&mut out, around.len())?;
     out.extend_from_slice(&around);
-    put_len(&mut out, parts.vocab.len())?;
+    // In id order: a BPE vocabulary numbers its tokens in the order the
+    // merges make them, so the loader then allocates the token strings in
+    // about the order the crate's builder looks them up, merge by merge.
+    let mut tokens: Vec<(&String, u32)> = parts.vocab.iter().map(|(token, &id)| (token, id)).collect();
+    tokens.sort_unstable_by_key(|&(_, id)| id);
+    put_len(&mut out, tokens.len())?;
     put_len(&mut out, text_len)?;
-    for token in parts.vocab.keys() {
+    for (token, _) in &tokens {
         out.extend_from_slice(token.as_bytes());
     }
-    for (token, &id) in parts.vocab.iter() {
+    for &(token, id) in &tokens {
         if std::mem::replace(&mut seen[id as usize], true) {
             return None;
         }

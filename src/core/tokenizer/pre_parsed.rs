@@ -153,6 +153,20 @@ fn decode(bytes: &[u8], source_size: u64) -> Option<(&[u8], Vocab, Merges)> {
     r.0.is_empty().then(|| (around, bpe_load::presized(entries), merges))
 }
 
+/// The token ids of a form, in the order it lists them (tests check that
+/// order; `decode` accepts any).
+#[cfg(test)]
+pub(super) fn listed_ids(bytes: &[u8]) -> Option<Vec<u32>> {
+    let mut r = Reader(bytes);
+    r.take(8 + 4 + 4 + 8)?;
+    let around_len = r.len()?;
+    r.take(around_len)?;
+    let count = r.len()?;
+    let text_len = r.len()?;
+    r.take(text_len)?;
+    (0..count).map(|_| r.len().and_then(|_| r.u32())).collect()
+}
+
 fn put_u32(out: &mut Vec<u8>, value: u32) {
     out.extend_from_slice(&value.to_le_bytes());
 }

@@ -555,6 +555,18 @@ fn the_pre_parsed_form_gives_the_same_tokenizer_as_the_file() {
 }
 
 #[test]
+fn the_pre_parsed_form_lists_tokens_in_id_order() {
+    // About the order the crate's builder looks tokens up in (see
+    // `encode`), whatever order the file and the vocabulary table have.
+    let json = tiny_bpe(r###"[["a", "##b"], ["ab", "##c"]]"###).replace(
+        r###"{"[UNK]": 0, "a": 1, "##b": 2, "ab": 3, "b": 4, "##c": 5, "abc": 6}"###,
+        r###"{"abc": 6, "b": 4, "[UNK]": 0, "##c": 5, "a": 1, "ab": 3, "##b": 2}"###,
+    );
+    let (_, kept) = kept_form(&json);
+    assert_eq!(super::pre_parsed::listed_ids(&kept), Some((0..7).collect()));
+}
+
+#[test]
 fn a_damaged_stale_or_foreign_pre_parsed_form_is_not_used() {
     let json = tiny_bpe(r###"[["a", "##b"], ["ab", "##c"]]"###);
     let (_, kept) = kept_form(&json);

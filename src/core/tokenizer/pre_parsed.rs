@@ -15,7 +15,8 @@
 //! magic "HGBPE\0\0\0", format u32, crc32 u32 of everything after it,
 //! size of the tokenizer.json it came from u64,
 //! JSON length u32, JSON {"pipeline": {...}, "options": {...}},
-//! token count u32, text length u32, text, (byte length u32, id u32) per token,
+//! token count u32, text length u32, text, (byte length u32, id u32) per token
+//!   (written in id order; read in any),
 //! merge count u32, (left id u32, right id u32) per merge
 //! ```
 //! Anything that does not check out (another format, a bad checksum, a file

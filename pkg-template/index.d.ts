@@ -60,6 +60,12 @@ export interface PretrainedOptions {
    */
   token?: string | false;
   progress_callback?: (info: ProgressInfo) => void;
+  /** Node: the cache's root. Default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`. */
+  cache_dir?: string;
+  /** No request at all: load from the cache (`NOT_CACHED` if it lacks the files). Also set by HF_HUB_OFFLINE=1. */
+  local_files_only?: boolean;
+  /** Cancels the load's requests (`ABORTED`). */
+  signal?: AbortSignal;
 }
 
 /** `padding`: true/'longest' pads to the longest row, 'max_length' to `max_length` (else model_max_length). */
@@ -79,6 +85,8 @@ export interface TokenizerCallOptions {
   /** Default: as the tokenizer's class (BERT-like ones, or `model_input_names` in the config). */
   return_token_type_ids?: boolean | null;
   return_attention_mask?: boolean | null;
+  /** This call's padding side. Default: the tokenizer's `padding_side`. */
+  padding_side?: 'left' | 'right' | null;
   /** Only `false` is accepted: hubguard always returns plain arrays. */
   return_tensor?: false;
 }
@@ -133,19 +141,27 @@ export interface ChatTemplateOptions {
 
 type Ids = Iterable<number | bigint> | ArrayLike<number>;
 
+/** A Transformers.js Tensor of ids (a model's output): only `dims` and `data` are read. */
+export interface IdsTensor {
+  dims: number[];
+  data: Uint32Array | Int32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+}
+
 export declare class PreTrainedTokenizer {
   private constructor();
   encode(text: string, options?: { add_special_tokens?: boolean; text_pair?: string | null }): number[];
   /** Many texts in one call into wasm. */
   batch_encode(texts: string[], options?: { add_special_tokens?: boolean }): number[][];
-  decode(ids: Ids, options?: DecodeOptions): string;
-  batch_decode(batch: Ids[], options?: DecodeOptions): string[];
+  /** A tensor must have dims [length] or [1, length]. */
+  decode(ids: Ids | IdsTensor, options?: DecodeOptions): string;
+  /** A tensor must have dims [rows, length]. */
+  batch_decode(batch: Ids[] | IdsTensor, options?: DecodeOptions): string[];
   /** Token strings; without special tokens unless asked. */
   tokenize(text: string, options?: { pair?: string | null; add_special_tokens?: boolean }): string[];
   convert_tokens_to_ids(token: string): number | undefined;
   convert_tokens_to_ids(tokens: string[]): Array<number | undefined>;
-  /** token -> id, added tokens included. */
-  get_vocab(): Record<string, number>;
+  /** token -> id, added tokens included (a new Map each call, as Transformers.js). */
+  get_vocab(): Map<string, number>;
   apply_chat_template(conversation: Message[], options: ChatTemplateOptions & { tokenize: false }): string;
   apply_chat_template(conversation: Message[][], options: ChatTemplateOptions & { tokenize: false }): string[];
   apply_chat_template(conversation: Message[], options: ChatTemplateOptions & { return_dict: false }): number[];
@@ -154,17 +170,18 @@ export declare class PreTrainedTokenizer {
   get_chat_template(options?: { chat_template?: string | null; tools?: unknown[] | null }): string;
   /** tokenizer_config.json ({} when the repo has none). */
   readonly config: Record<string, unknown>;
-  /** chat_template.jinja when the repo has one (it wins, as in transformers), else tokenizer_config.json's `chat_template` as written: a string, a list of `{name, template}`, or null. */
-  readonly chat_template: string | Array<{ name: string; template: string }> | null;
-  /** Special tokens from tokenizer_config.json (null when unset; `pad_token` falls back to `eos_token`). */
+  /** chat_template.jinja when the repo has one (it wins, as in transformers), else tokenizer_config.json's `chat_template`: a string, named templates by name (the config's list of `{name, template}`), or null. */
+  readonly chat_template: string | Record<string, string> | null;
+  /** Special tokens from tokenizer_config.json (null when unset; `pad_token` falls back to `eos_token`). Only `pad_token` and `pad_token_id` can be set. */
   readonly bos_token: string | null;
   readonly bos_token_id: number | null;
   readonly eos_token: string | null;
   readonly eos_token_id: number | null;
   readonly unk_token: string | null;
   readonly unk_token_id: number | null;
-  readonly pad_token: string | null;
-  readonly pad_token_id: number | null;
+  pad_token: string | null;
+  /** Setting it makes the token with that id `pad_token` (`INVALID_OPTION` if there is none). */
+  pad_token_id: number | null;
   readonly sep_token: string | null;
   readonly sep_token_id: number | null;
   readonly cls_token: string | null;
@@ -176,8 +193,9 @@ export declare class PreTrainedTokenizer {
   readonly all_special_tokens: string[];
   /** Infinity when the config sets no limit. */
   readonly model_max_length: number;
-  readonly padding_side: 'left' | 'right';
-  readonly truncation_side: 'left' | 'right';
+  /** Settable, as in transformers: `tokenizer.padding_side = 'left'`. */
+  padding_side: 'left' | 'right';
+  truncation_side: 'left' | 'right';
 }
 
 /** Tokenizers are callable, as in Transformers.js. */

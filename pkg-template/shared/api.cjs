@@ -51,6 +51,20 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     return out;
   }
 
+  /** A Transformers.js Tensor (a model's output ids): `dims` and a typed array `data`. */
+  function isTensor(value) {
+    return value != null && Array.isArray(value.dims) && ArrayBuffer.isView(value.data);
+  }
+
+  /** A 2-D tensor's rows, as views of its data. */
+  function tensorRows(tensor, what) {
+    if (tensor.dims.length !== 2) {
+      throw invalid(`${what}: a tensor of ids must have dims [rows, length], not [${tensor.dims}].`);
+    }
+    const [count, length] = tensor.dims;
+    return Array.from({ length: count }, (_, i) => tensor.data.subarray(i * length, (i + 1) * length));
+  }
+
   /** Flat Uint32Array + row ends -> an array of plain number arrays. */
   function rows(flat, ends) {
     const out = new Array(ends.length);
@@ -129,7 +143,9 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       const texts = batched ? text : [text];
       checkStrings(texts, '`text`');
       if (batched && texts.length === 0) throw invalid('`text` must not be an empty array.');
-      const pair = options?.text_pair ?? null;
+      // An empty string is no pair in a single call, as in transformers
+      // (`if text_pair`) and Transformers.js; in a batch, every pair counts.
+      const pair = options?.text_pair === '' && !batched ? null : (options?.text_pair ?? null);
       let pairs = null;
       if (pair !== null) {
         if (batched !== Array.isArray(pair)) {
@@ -152,7 +168,9 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     encode(text, options) {
       if (typeof text !== 'string') throw invalid('encode: `text` must be a string.');
       checkOptions(options, 'encode');
-      if (options?.text_pair != null) return this._call(text, { ...options, return_token_type_ids: false }).input_ids;
+      if (options?.text_pair != null && options.text_pair !== '') {
+        return this._call(text, { ...options, return_token_type_ids: false }).input_ids;
+      }
       const add = options?.add_special_tokens ?? true;
       if (typeof add !== 'boolean') throw invalid('encode: `add_special_tokens` must be true or false.');
       const count = this.#inner.encodeInput(writeInput(text), add);
@@ -170,13 +188,25 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       return rows(raw.ids, raw.ends);
     }
 
-    /** Options: { skip_special_tokens = false, clean_up_tokenization_spaces = config }. */
+    /**
+     * Ids: an array, a typed array, or a Transformers.js Tensor of one row
+     * (dims [n] or [1, n]), as a model's output is. Options: {
+     * skip_special_tokens = false, clean_up_tokenization_spaces = config }.
+     */
     decode(ids, options) {
+      if (isTensor(ids)) {
+        const { dims } = ids;
+        if (!(dims.length === 1 || (dims.length === 2 && dims[0] === 1))) {
+          throw invalid(`decode: a tensor of ids must have dims [length] or [1, length], not [${dims}]; use batch_decode for rows.`);
+        }
+        ids = ids.data.subarray(0, dims[dims.length - 1]);
+      }
       return this.#inner.decode(ids, options);
     }
 
     /** One string per row of ids, decoded in one call. Same options as `decode`. */
     batch_decode(batch, options) {
+      if (isTensor(batch)) batch = tensorRows(batch, 'batch_decode');
       if (!Array.isArray(batch)) throw invalid('batch_decode: `batch` must be an array of id arrays.');
       const flat = [];
       const ends = new Uint32Array(batch.length);
@@ -205,13 +235,15 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       return tokens.map((t) => this.#inner.tokenToId(t));
     }
 
-    /** { token: id } for the whole vocabulary, added tokens included. */
+    /** A Map of token to id for the whole vocabulary, added tokens included (as Transformers.js). */
     get_vocab() {
       if (!this.#vocab) {
         const { tokens, ids } = this.#inner.vocab();
-        this.#vocab = Object.fromEntries(tokens.map((t, i) => [t, ids[i]]));
+        this.#vocab = new Map();
+        for (let i = 0; i < tokens.length; i++) this.#vocab.set(tokens[i], ids[i]);
       }
-      return { ...this.#vocab };
+      // A copy: what the caller changes must not change the next answer.
+      return new Map(this.#vocab);
     }
 
     /**
@@ -244,11 +276,18 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
 
     /**
      * The repo's chat template: chat_template.jinja's text when the repo has one (it wins, as in
-     * transformers), else tokenizer_config.json's `chat_template` as written (a string, a list of
-     * {name, template}, or null).
+     * transformers), else tokenizer_config.json's `chat_template`: a string, an object of named
+     * templates (`{ default, tool_use, ... }`, as transformers and Transformers.js make of the
+     * config's list of {name, template}), or null.
      */
     get chat_template() {
-      return this.#info.chat_template;
+      const value = this.#info.chat_template;
+      if (!Array.isArray(value)) return value;
+      const named = Object.create(null);
+      for (const item of value) {
+        if (typeof item?.name === 'string' && typeof item.template === 'string') named[item.name] = item.template;
+      }
+      return named;
     }
 
     get all_special_ids() {
@@ -264,12 +303,23 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       return this.#info.model_max_length ?? Infinity;
     }
 
+    /** Settable, as in transformers: `tokenizer.padding_side = 'left'` before batched generation. */
     get padding_side() {
       return this.#info.padding_side;
     }
 
+    set padding_side(side) {
+      this.#inner.setSide('padding_side', side);
+      this.#info = JSON.parse(this.#inner.info());
+    }
+
     get truncation_side() {
       return this.#info.truncation_side;
+    }
+
+    set truncation_side(side) {
+      this.#inner.setSide('truncation_side', side);
+      this.#info = JSON.parse(this.#inner.info());
     }
 
     /** tokenizer_config.json as an object ({} when the repo has none). */
@@ -279,13 +329,26 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
 
     // bos_token, bos_token_id, eos_token, ...: from tokenizer_config.json
     // (pad_token falls back to eos_token, as in Transformers.js); null when unset.
+    // pad_token and pad_token_id can be set (`tokenizer.pad_token =
+    // tokenizer.eos_token`), as in transformers; the others are the model's.
     static {
+      const setters = {
+        pad_token(token) {
+          this.#inner.setPadToken(token);
+          this.#info = JSON.parse(this.#inner.info());
+        },
+        pad_token_id(id) {
+          this.#inner.setPadTokenId(id);
+          this.#info = JSON.parse(this.#inner.info());
+        },
+      };
       for (const name of ['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask']) {
         for (const key of [`${name}_token`, `${name}_token_id`]) {
           Object.defineProperty(PreTrainedTokenizer.prototype, key, {
             get() {
               return this.#info.special[key] ?? null;
             },
+            set: setters[key],
             configurable: true,
           });
         }
@@ -294,7 +357,10 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
   }
 
   class AutoTokenizer {
-    /** Load `repoId`'s tokenizer from the Hub. Options: { revision, token, progress_callback }. */
+    /**
+     * Load `repoId`'s tokenizer from the Hub. Options: { revision, token, progress_callback,
+     * cache_dir, local_files_only, signal } (see index.d.ts).
+     */
     static async from_pretrained(repoId, options = {}) {
       await start();
       const inner = await wasm.loadTokenizer(repoId, options, env);

@@ -12,10 +12,10 @@ use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use super::errors::to_js;
-use super::options::{ids_arg, wrong_type, Options};
+use super::options::{ids_arg, string_arg, wrong_type, Options};
 use super::tokenizer::JsTokenizer;
 use crate::core::error::{ErrorCode, HubError};
-use crate::core::tokenizer::{BatchEncoding, CallOptions, ChatOptions, LocalTime, Padding, Truncation};
+use crate::core::tokenizer::{BatchEncoding, CallOptions, ChatOptions, LocalTime, Padding, Side, Truncation};
 
 thread_local! {
     /// `encode`'s text and ids, kept between calls: the JS wrapper writes
@@ -174,8 +174,68 @@ impl JsTokenizer {
         out.into()
     }
 
-    /// What never changes after loading, as JSON text parsed once by the
-    /// wrapper: special tokens and their ids, sides, limits, templates.
+    /// `tokenizer.padding_side = side` and `tokenizer.truncation_side = side`.
+    #[wasm_bindgen(js_name = setSide)]
+    pub fn set_side(&mut self, property: &str, side: JsValue) -> Result<(), JsValue> {
+        let side = side
+            .as_string()
+            .as_deref()
+            .and_then(Side::parse)
+            .ok_or_else(|| to_js(wrong_type("tokenizer", property, "'left' or 'right'")))?;
+        let settings = self.inner.settings_mut();
+        match property {
+            "padding_side" => settings.padding_side = side,
+            "truncation_side" => settings.truncation_side = side,
+            _ => {
+                return Err(to_js(HubError::new(
+                    ErrorCode::InvalidOption,
+                    format!("`{property}` cannot be set."),
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// `tokenizer.pad_token = token`: a string (even one outside the
+    /// vocabulary, as transformers allows: padding then says so), or null.
+    #[wasm_bindgen(js_name = setPadToken)]
+    pub fn set_pad_token(&mut self, token: JsValue) -> Result<(), JsValue> {
+        let token = match token.is_null() || token.is_undefined() {
+            true => None,
+            false => Some(string_arg(&token, "tokenizer", "pad_token").map_err(to_js)?),
+        };
+        self.inner.settings_mut().set_special_token("pad_token", token);
+        Ok(())
+    }
+
+    /// `tokenizer.pad_token_id = id`: the token with that id becomes
+    /// `pad_token` (null unsets it).
+    #[wasm_bindgen(js_name = setPadTokenId)]
+    pub fn set_pad_token_id(&mut self, id: JsValue) -> Result<(), JsValue> {
+        let token = match id.is_null() || id.is_undefined() {
+            true => None,
+            false => {
+                let token = id
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(n))
+                    .and_then(|n| self.inner.id_to_token(n as u32))
+                    .ok_or_else(|| {
+                        to_js(wrong_type(
+                            "tokenizer",
+                            "pad_token_id",
+                            "the id of a token in the vocabulary, or null",
+                        ))
+                    })?;
+                Some(token)
+            }
+        };
+        self.inner.settings_mut().set_special_token("pad_token", token);
+        Ok(())
+    }
+
+    /// The settings, as JSON text parsed by the wrapper once after loading
+    /// and again after a setter: special tokens and their ids, sides,
+    /// limits, templates.
     pub fn info(&self) -> String {
         let settings = self.inner.settings();
         let mut special = Map::new();
@@ -436,6 +496,15 @@ fn call_options(options: &Options, what: &'static str) -> Result<CallOptions, Hu
     out.pad_to_multiple_of = whole_number(options, what, "pad_to_multiple_of")?;
     out.return_token_type_ids = optional_bool(options, "return_token_type_ids")?;
     out.return_attention_mask = optional_bool(options, "return_attention_mask")?;
+    out.padding_side = match options.raw("padding_side") {
+        None => None,
+        Some(v) => Some(
+            v.as_string()
+                .as_deref()
+                .and_then(Side::parse)
+                .ok_or_else(|| wrong_type(what, "padding_side", "'left' or 'right'"))?,
+        ),
+    };
     if let Some(v) = options.raw("return_tensor") {
         // Plain arrays only: a caller asking for tensors should know at once.
         if v.as_bool() != Some(false) {

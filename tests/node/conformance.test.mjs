@@ -6,12 +6,13 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runScript } from './support/consumer.mjs';
 import { useHub } from './support/hub.mjs';
-import { CALL_CASES, chatCases, matrix, texts } from '../fixtures/conformance.mjs';
+import { CALL_CASES, CLASS_VARIANTS, TYPE_ID_CALLS, chatCases, matrix, texts } from '../fixtures/conformance.mjs';
 import { CHAT_TEMPLATE_REPOS, chatTemplateRepoFiles } from '../fixtures/chat-template-files.mjs';
 import { loadFixture } from '../hub/seed.mjs';
 
@@ -65,7 +66,7 @@ for (const job of jobs) {
     special,
     padding_side: t.padding_side,
     model_max_length: t.model_max_length,
-    vocab_size: Object.keys(t.get_vocab()).length,
+    vocab_size: t.get_vocab().size,
     calls: job.calls.map((c) => attempt(() => t(c.text, c.options))),
     chats: job.chats.map((c) => ({
       text: attempt(() => t.apply_chat_template(c.messages, { ...c.options, tokenize: false })),
@@ -102,6 +103,7 @@ before(async () => {
       chats: chatCases(t.name, hasTemplate),
     };
   });
+  jobs.push(...classVariantJobs(tokenizers.find((t) => t.name === 'minilm')));
   const templateJobs = await chatTemplateJobs();
   reference = python({ tokenizers: [...jobs, ...templateJobs] });
   for (const job of jobs) {
@@ -110,8 +112,6 @@ before(async () => {
     if (existsSync(config)) files['tokenizer_config.json'] = readFileSync(config);
     local.hub.addRepo({ id: job.repo, files });
   }
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(path.join(tmpdir(), 'hubguard-conformance-'));
   // The chat-template repos are seeded in the emulator already.
   writeFileSync(path.join(dir, 'jobs.json'), JSON.stringify([...jobs, ...templateJobs]));
@@ -125,14 +125,23 @@ before(async () => {
   ours.jobs = [...jobs, ...templateJobs];
 });
 
+/** MiniLM's tokenizer.json with its config naming another class (CLASS_VARIANTS), in folders for both sides. */
+function classVariantJobs(minilm) {
+  const config = JSON.parse(readFileSync(path.join(minilm.dir, 'tokenizer_config.json'), 'utf8'));
+  return Object.entries(CLASS_VARIANTS).map(([name, tokenizerClass]) => {
+    const dir = mkdtempSync(path.join(tmpdir(), `hubguard-minilm-as-${name}-`));
+    copyFileSync(path.join(minilm.dir, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+    writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, tokenizer_class: tokenizerClass }));
+    return { name: `minilm-as-${name}`, dir, repo: `matrix/minilm-as-${name}`, texts: texts([]).slice(0, 20), calls: TYPE_ID_CALLS, chats: [] };
+  });
+}
+
 /**
  * The repos whose template is in chat_template.jinja, written to folders for
  * Python (transformers reads chat_template.jinja from a folder as from the
  * Hub). Only their chats are compared: their tokenizer is the Llama-2 one.
  */
 async function chatTemplateJobs() {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const repos = chatTemplateRepoFiles(await loadFixture());
   return Object.entries(CHAT_TEMPLATE_REPOS).map(([name, repo]) => {
     const dir = mkdtempSync(path.join(tmpdir(), `hubguard-${name}-`));
@@ -180,6 +189,18 @@ test('with both sources, chat_template.jinja wins over tokenizer_config.json, as
   // The file holds the Llama-3.1-style template, the config Phi-3's.
   assert.match(ours.both.chats[0].text.ok, /<\|start_header_id\|>/);
   assert.doesNotMatch(ours.both.chats[0].text.ok, /<\|user\|>/);
+});
+
+test('token_type_ids are returned by default for the classes transformers returns them for', () => {
+  for (const name of Object.keys(CLASS_VARIANTS)) {
+    const [mine, ref] = [ours[`minilm-as-${name}`], reference[`minilm-as-${name}`]];
+    assert.deepEqual(mine.calls, ref.calls, `${name} (transformers class: ${ref.class})`);
+  }
+  // Not vacuous: the classes differ, and each call succeeded.
+  const keys = (name) => ours[`minilm-as-${name}`].calls.map((c) => Object.keys(c.ok));
+  assert.ok(keys('electra').every((k) => k.includes('token_type_ids')));
+  assert.ok(keys('mobilebert').every((k) => k.includes('token_type_ids')));
+  assert.ok(keys('distilbert').every((k) => !k.includes('token_type_ids')));
 });
 
 for (const name of NAMES) {

@@ -7,10 +7,14 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { consumerDir, runScript } from './support/consumer.mjs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { useHub, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
 
 const local = useHub();
 const pkgDir = path.join(consumerDir, 'node_modules/hubguard');
+// Transformers.js, for its Tensor: a model's output ids go straight to decode.
+const transformersUrl = pathToFileURL(createRequire(import.meta.url).resolve('@huggingface/transformers')).href;
 
 const TEMPLATE = "{% for m in messages %}<{{ m.role }}>{{ m.content | trim }}{{ eos_token }}{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}";
 
@@ -60,6 +64,32 @@ const BODY = `
   expectError('chat cyclic', () => { const m = { role: 'user' }; m.content = m; t.apply_chat_template([m]); });
   expectError('chat template error', () => t.apply_chat_template([{ role: 'user', content: 'x' }], { chat_template: '{{ raise_exception("nope: " + messages[0].content) }}' }));
   expectError('chat template syntax', () => t.apply_chat_template([{ role: 'user', content: 'x' }], { chat_template: '{% for %}' }));
+  expectError('bad padding_side', () => { t.padding_side = 'middle'; });
+  expectError('bad call padding_side', () => t(['a', 'b c'], { padding: true, padding_side: 'up' }));
+  expectError('pad_token_id without a token', () => { t.pad_token_id = 1e9; });
+  expectError('decode a tensor of two rows', () => t.decode(new Tensor('int64', new BigInt64Array(4), [2, 2])));
+  expectError('batch_decode a 1-D tensor', () => t.batch_decode(new Tensor('int64', new BigInt64Array(2), [2])));
+
+  // Settings a caller changes after loading (on a second instance, so the
+  // checks below see the config's): sides and the pad token.
+  const s = await AutoTokenizer.from_pretrained('api-test/chat-llama');
+  const settings = {};
+  s.padding_side = 'right';
+  settings.right = s(['Hello world!', 'Hi'], { padding: true }).input_ids;
+  settings.callLeft = s(['Hello world!', 'Hi'], { padding: true, padding_side: 'left' }).input_ids;
+  s.pad_token = '<unk>';
+  settings.unk = [s.pad_token, s.pad_token_id, s(['Hello world!', 'Hi'], { padding: true }).input_ids[1]];
+  s.pad_token_id = 1;
+  settings.byId = [s.pad_token, s.pad_token_id];
+  s.pad_token = 'not-a-token';
+  settings.outside = [s.pad_token, s.pad_token_id];
+  try { s(['a', 'b c'], { padding: true }); } catch (e) { settings.outsideError = [e.code, e.message]; }
+  s.pad_token = null;
+  settings.unset = [s.pad_token, s.pad_token_id];
+  s.truncation_side = 'left';
+  settings.truncLeft = s('Hello world!', { truncation: true, max_length: 3 }).input_ids;
+  settings.sides = [s.padding_side, s.truncation_side, t.padding_side, t.truncation_side, t.pad_token];
+
   const messages = [{ role: 'user', content: ' Hello world! ' }];
   results.value = {
     callable: typeof t === 'function' && t instanceof PreTrainedTokenizer,
@@ -73,7 +103,20 @@ const BODY = `
     decode: t.batch_decode([[1, 15043, 3186, 29991], new Uint32Array([15043])], { skip_special_tokens: true }),
     ids: t.convert_tokens_to_ids(['▁Hello', 'no-such-token']),
     one: t.convert_tokens_to_ids('</s>'),
-    vocabSize: Object.keys(t.get_vocab()).length,
+    vocab: (() => {
+      const v = t.get_vocab();
+      const size = v.size;
+      v.set('not a token: set by the caller', 1);
+      return [v instanceof Map, size, v.get('▁Hello'), t.get_vocab().has('not a token: set by the caller')];
+    })(),
+    chatTemplate: t.chat_template,
+    emptyPair: [t('Hello', { text_pair: '' }), t('Hello'), t.encode('Hello', { text_pair: '' }), t(['Hello'], { text_pair: [''] }).input_ids[0]],
+    tensorDecode: [
+      t.decode(new Tensor('int64', BigInt64Array.from([1n, 15043n, 3186n, 29991n]), [1, 4]), { skip_special_tokens: true }),
+      t.decode(new Tensor('int64', BigInt64Array.from([15043n]), [1])),
+      t.batch_decode(new Tensor('int64', BigInt64Array.from([1n, 15043n, 15043n, 3186n]), [2, 2]), { skip_special_tokens: true }),
+    ],
+    settings,
     special: [t.bos_token, t.bos_token_id, t.eos_token, t.eos_token_id, t.pad_token, t.pad_token_id, t.mask_token, t.mask_token_id],
     allSpecial: [t.all_special_ids, t.all_special_tokens],
     limits: [t.model_max_length, t.padding_side],
@@ -114,7 +157,28 @@ function checkResults(r) {
   assert.deepEqual(v.decode, ['Hello world!', 'Hello']);
   assert.deepEqual(v.ids, [15043, null]);
   assert.equal(v.one, 2);
-  assert.equal(v.vocabSize, 32000);
+  // A Map, as Transformers.js returns, and a new one each call.
+  assert.deepEqual(v.vocab, [true, 32000, 15043, false]);
+  // Named templates by name, as transformers and Transformers.js give them.
+  assert.deepEqual({ ...v.chatTemplate }, { default: TEMPLATE, tool_use: 'TOOLS {{ tools | tojson }}' });
+  const [emptyPair, noPair, encodedEmptyPair, batchedEmptyPair] = v.emptyPair;
+  assert.deepEqual(emptyPair, noPair);
+  assert.deepEqual(encodedEmptyPair, noPair.input_ids);
+  // In a batch the pair counts: Llama-2's pair template adds its own <s>.
+  assert.deepEqual(batchedEmptyPair, [...noPair.input_ids, 1]);
+  assert.deepEqual(v.tensorDecode, ['Hello world!', 'Hello', ['Hello', 'Hello world']]);
+  const st = v.settings;
+  assert.deepEqual(st.right, [LLAMA_HELLO, [1, 6324, 2, 2]]);
+  assert.deepEqual(st.callLeft, [LLAMA_HELLO, [2, 2, 1, 6324]]);
+  assert.deepEqual(st.unk, ['<unk>', 0, [1, 6324, 0, 0]]);
+  assert.deepEqual(st.byId, ['<s>', 1]);
+  assert.deepEqual(st.outside, ['not-a-token', null]);
+  assert.equal(st.outsideError[0], 'INVALID_OPTION');
+  assert.match(st.outsideError[1], /`pad_token` \("not-a-token"\) is not in its vocabulary.*tokenizer\.pad_token/);
+  assert.deepEqual(st.unset, [null, null]);
+  assert.deepEqual(st.truncLeft, [1, 3186, 29991]);
+  // The first instance kept the config's settings.
+  assert.deepEqual(st.sides, ['right', 'left', 'left', 'right', '</s>']);
   assert.deepEqual(v.special, ['<s>', 1, '</s>', 2, '</s>', 2, null, null]);
   assert.deepEqual(v.allSpecial, [[0, 1, 2], ['<unk>', '<s>', '</s>']]);
   assert.deepEqual(v.limits, [1e30, 'left']);
@@ -138,6 +202,7 @@ function checkResults(r) {
 test('Node build: callable tokenizer, chat templates, typed errors that leave the instance working', async () => {
   const source = `
     import { AutoTokenizer, PreTrainedTokenizer, HubError } from 'hubguard';
+    const { Tensor } = await import(${JSON.stringify(transformersUrl)});
     const attempt = async (f) => {
       try { return { ok: true, value: await f() }; }
       catch (e) { return { ok: false, isHubError: e instanceof HubError, code: e.code, message: e.message }; }
@@ -158,6 +223,7 @@ test('browser build: the same API and errors', async () => {
     const glue = await import(pathToFileURL(dir + '/browser/hubguard_wasm.js'));
     glue.initSync({ module: readFileSync(dir + '/browser/hubguard_wasm_bg.wasm') });
     const { AutoTokenizer, PreTrainedTokenizer, HubError, env } = await import(pathToFileURL(dir + '/browser/index.js'));
+    const { Tensor } = await import(${JSON.stringify(transformersUrl)});
     env.endpoint = ${JSON.stringify(local.hub.url)};
     const attempt = async (f) => {
       try { return { ok: true, value: await f() }; }

@@ -49,6 +49,8 @@ pub struct CallOptions {
     /// `None`: as the tokenizer's class does (see config.rs).
     pub return_token_type_ids: Option<bool>,
     pub return_attention_mask: Option<bool>,
+    /// `None`: the tokenizer's own `padding_side`.
+    pub padding_side: Option<Side>,
 }
 
 impl CallOptions {
@@ -196,16 +198,10 @@ impl LoadedTokenizer {
             )));
         }
         let pad_id = match target {
-            Some(_) => Some(self.pad_token_id().ok_or_else(|| {
-                bad_option(
-                    "This tokenizer has no padding token (its config sets neither `pad_token` nor `eos_token`), \
-                     so it cannot pad; call it without `padding`."
-                        .to_owned(),
-                )
-            })?),
+            Some(_) => Some(self.pad_token_id().ok_or_else(|| self.no_pad_token())?),
             None => None,
         };
-        let side = self.settings.padding_side;
+        let side = options.padding_side.unwrap_or(self.settings.padding_side);
         let missing = |len: usize| target.map_or(0, |t| t.saturating_sub(len));
         let pad = |row: &[u32], value: u32| -> Vec<u32> {
             let missing = missing(row.len());
@@ -240,6 +236,21 @@ impl LoadedTokenizer {
                     })
                     .collect()
             }),
+        })
+    }
+
+    /// Why this tokenizer cannot pad, and what to do.
+    fn no_pad_token(&self) -> HubError {
+        let fix =
+            "set `tokenizer.pad_token` to one of its tokens (often its `eos_token`), or call it without `padding`";
+        bad_option(match self.settings.special_token("pad_token") {
+            Some(token) => format!(
+                "This tokenizer's `pad_token` ({}) is not in its vocabulary, so it cannot pad; {fix}.",
+                shown_token(token)
+            ),
+            None => format!(
+                "This tokenizer has no padding token (its config sets neither `pad_token` nor `eos_token`), so it cannot pad; {fix}."
+            ),
         })
     }
 
@@ -281,4 +292,13 @@ impl LoadedTokenizer {
 
 fn bad_option(message: String) -> HubError {
     HubError::new(ErrorCode::InvalidOption, message)
+}
+
+/// A token for a message: quoted, and cut short if a config made it long.
+fn shown_token(token: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    match token.char_indices().nth(MAX_CHARS) {
+        Some((end, _)) => format!("{:?}...", &token[..end]),
+        None => format!("{token:?}"),
+    }
 }

@@ -131,6 +131,19 @@ impl TokenizerSettings {
             .find(|(n, _)| n == name)
             .map(|(_, t)| t.as_str())
     }
+
+    /// `tokenizer.pad_token = token` (or `null`): later calls pad with it, and
+    /// chat templates see it, as transformers' `special_tokens_map` has it
+    /// once set.
+    pub fn set_special_token(&mut self, name: &str, token: Option<String>) {
+        for list in [&mut self.special_tokens, &mut self.template_tokens] {
+            match (list.iter_mut().find(|(n, _)| n == name), &token) {
+                (Some(entry), Some(token)) => entry.1 = token.clone(),
+                (None, Some(token)) => list.push((name.to_owned(), token.clone())),
+                (_, None) => list.retain(|(n, _)| n != name),
+            }
+        }
+    }
 }
 
 /// A special token as configs write it: a string, or an AddedToken object
@@ -145,14 +158,37 @@ fn token_content(value: &Value) -> Option<String> {
 
 /// transformers returns `token_type_ids` when they are among the model's
 /// inputs: the config's `model_input_names`, else the tokenizer class's
-/// default (only BERT-like classes list them in transformers v5).
+/// default. In transformers v5 these are the classes (and the older names
+/// that resolve to them, such as `ElectraTokenizer` to `BertTokenizer`) whose
+/// `model_input_names` list them; every other class, and an unknown one,
+/// leaves them out. Transformers.js also returns them for Albert, Herbert,
+/// RoFormer and XLM; transformers, the reference, does not.
+const CLASSES_WITH_TOKEN_TYPE_IDS: &[&str] = &[
+    "BertTokenizer",
+    "CanineTokenizer",
+    "ConvBertTokenizer",
+    "DPRContextEncoderTokenizer",
+    "DPRQuestionEncoderTokenizer",
+    "DebertaTokenizer",
+    "DebertaV2Tokenizer",
+    "ElectraTokenizer",
+    "FNetTokenizer",
+    "LayoutLMTokenizer",
+    "LayoutLMv2Tokenizer",
+    "LxmertTokenizer",
+    "MarkupLMTokenizer",
+    "MobileBertTokenizer",
+    "SqueezeBertTokenizer",
+    "TapasTokenizer",
+];
+
 fn wants_token_type_ids(config: &Value) -> bool {
     if let Some(Value::Array(names)) = config.get("model_input_names") {
         return names.iter().any(|n| n.as_str() == Some("token_type_ids"));
     }
     let class = config.get("tokenizer_class").and_then(Value::as_str).unwrap_or("");
     let class = class.strip_suffix("Fast").unwrap_or(class);
-    matches!(class, "BertTokenizer" | "FNetTokenizer" | "MarkupLMTokenizer")
+    CLASSES_WITH_TOKEN_TYPE_IDS.contains(&class)
 }
 
 fn chat_templates(value: Option<&Value>) -> ChatTemplates {
@@ -213,5 +249,44 @@ mod tests {
         let s = TokenizerSettings::from_config(&json!({"model_input_names": ["input_ids", "token_type_ids"]}));
         assert!(s.return_token_type_ids);
         assert_eq!(s.model_max_length_raw, f64::INFINITY);
+    }
+
+    #[test]
+    fn token_type_ids_follow_the_class_transformers_resolves() {
+        let wants =
+            |class: &str| TokenizerSettings::from_config(&json!({ "tokenizer_class": class })).return_token_type_ids;
+        for class in [
+            "ElectraTokenizer",
+            "DebertaV2TokenizerFast",
+            "MobileBertTokenizer",
+            "LayoutLMTokenizerFast",
+        ] {
+            assert!(wants(class), "{class}");
+        }
+        // Transformers.js returns them for Albert; transformers does not.
+        for class in [
+            "AlbertTokenizer",
+            "DistilBertTokenizer",
+            "Qwen2Tokenizer",
+            "PreTrainedTokenizerFast",
+            "NoSuchTokenizer",
+        ] {
+            assert!(!wants(class), "{class}");
+        }
+    }
+
+    #[test]
+    fn a_special_token_can_be_set_and_unset() {
+        let mut s = TokenizerSettings::from_config(&json!({ "eos_token": "</s>", "bos_token": "<s>" }));
+        // The fallback to eos is not the config's own: templates do not see it...
+        assert!(!s.template_tokens.iter().any(|(n, _)| n == "pad_token"));
+        s.set_special_token("pad_token", Some("<unk>".into()));
+        assert_eq!(s.special_token("pad_token"), Some("<unk>"));
+        // ...but a pad token the caller sets is, as in transformers.
+        assert!(s.template_tokens.contains(&("pad_token".into(), "<unk>".into())));
+        s.set_special_token("pad_token", None);
+        assert_eq!(s.special_token("pad_token"), None);
+        assert!(!s.template_tokens.iter().any(|(n, _)| n == "pad_token"));
+        assert_eq!(s.special_token("bos_token"), Some("<s>"));
     }
 }

@@ -247,6 +247,11 @@ impl LoadedTokenizer {
         self.inner.token_to_id(token)
     }
 
+    /// The token with this id (added tokens included), or `None`.
+    pub fn id_to_token(&self, id: u32) -> Option<String> {
+        self.inner.id_to_token(id)
+    }
+
     /// Every token with its id (added tokens included), ordered by id.
     pub fn vocab(&self) -> Vec<(String, u32)> {
         let mut all: Vec<(String, u32)> = self.inner.get_vocab(true).into_iter().collect();
@@ -276,6 +281,13 @@ impl LoadedTokenizer {
 
     pub fn settings(&self) -> &TokenizerSettings {
         &self.settings
+    }
+
+    /// What callers may change after loading, as they can in transformers
+    /// and Transformers.js (`tokenizer.padding_side = 'left'` before batched
+    /// generation, `tokenizer.pad_token = tokenizer.eos_token`).
+    pub fn settings_mut(&mut self) -> &mut TokenizerSettings {
+        &mut self.settings
     }
 
     pub fn config(&self) -> &Value {

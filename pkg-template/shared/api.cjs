@@ -267,7 +267,9 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     }
 
     /** The template `apply_chat_template` would use (by name, or the tool_use one when tools are given). */
-    get_chat_template({ chat_template = null, tools = null } = {}) {
+    get_chat_template(options) {
+      checkOptions(options, 'get_chat_template');
+      const { chat_template = null, tools = null } = options ?? {};
       if (chat_template !== null && typeof chat_template !== 'string') {
         throw invalid('get_chat_template: `chat_template` must be a string.');
       }

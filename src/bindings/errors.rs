@@ -19,6 +19,7 @@ pub fn register_error_class(class: Function) {
 }
 
 pub fn to_js(error: HubError) -> JsValue {
+    let error = error.redacted();
     let details = Object::new();
     let set = |key: &str, value: JsValue| {
         let _ = Reflect::set(&details, &key.into(), &value);

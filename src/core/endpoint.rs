@@ -48,7 +48,7 @@ impl Endpoint {
                 ErrorCode::InvalidEndpoint,
                 format!(
                     "Invalid Hub endpoint {:?}: {why}. Use an http(s) origin such as \"{DEFAULT_ENDPOINT}\".",
-                    truncate_for_message(value)
+                    shown_endpoint(value)
                 ),
             ))
         };
@@ -126,6 +126,21 @@ fn encode_segment(value: &str) -> String {
         }
     }
     out
+}
+
+/// The endpoint as an error may quote it: a URL without what may be secret
+/// (user and password, query, fragment); other text as given, shortened.
+fn shown_endpoint(value: &str) -> String {
+    match Url::parse(value) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            truncate_for_message(url.as_str())
+        }
+        Err(_) => truncate_for_message(value),
+    }
 }
 
 #[cfg(test)]
@@ -239,6 +254,19 @@ mod tests {
                 ErrorCode::InvalidEndpoint,
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn a_refused_endpoint_is_quoted_without_its_secrets() {
+        for (bad, shown) in [
+            ("https://user:s3cret-pass@h.co/x", "\"https://h.co/x\""),
+            ("https://h.co/?token=s3cret-pass", "\"https://h.co/\""),
+            ("not a url s3cret-pass", "\"not a url s3cret-pass\""),
+        ] {
+            let message = Endpoint::parse(bad).unwrap_err().message;
+            assert!(message.contains(shown), "{message}");
+            assert!(message.contains("s3cret") == !bad.contains("://"), "{message}");
         }
     }
 }

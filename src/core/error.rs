@@ -5,6 +5,7 @@
 //! origins (never full URLs, which may be signed) and redacted server text, so
 //! no token or signed URL can reach one.
 
+use super::redact::redact_secrets;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -103,6 +104,17 @@ impl HubError {
 
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
+        self
+    }
+
+    /// The error as it may leave the crate: a caller can put a token where
+    /// a repo id, revision or template text goes, and messages quote those,
+    /// so whatever is shaped like a token or a URL's query is taken out of
+    /// every field a caller sees.
+    pub fn redacted(mut self) -> Self {
+        self.message = redact_secrets(&self.message);
+        self.repo_id = self.repo_id.as_deref().map(redact_secrets);
+        self.file = self.file.as_deref().map(redact_secrets);
         self
     }
 

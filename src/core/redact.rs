@@ -22,6 +22,16 @@ pub fn scrub(text: &str, token: Option<&Token>) -> String {
     out.trim().to_owned()
 }
 
+/// Our own message about caller-given text (a repo id, a revision, a
+/// template's output): what is shaped like a token or a URL's query goes,
+/// whoever wrote it. Unlike `scrub`, the rest is kept whole.
+pub fn redact_secrets(text: &str) -> String {
+    if !text.contains("hf_") && !text.contains("://") {
+        return text.to_owned();
+    }
+    strip_url_queries(&redact_hf_tokens(text))
+}
+
 /// Anything shaped like a Hugging Face token (`hf_` and 10+ word characters).
 fn redact_hf_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -73,6 +83,17 @@ mod tests {
         assert!(out.starts_with("see https://cdn.example/x?<redacted>"), "{out}");
         assert!(!out.contains("Signature"));
         assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn secrets_go_from_our_own_messages_and_the_rest_stays() {
+        let text = "Repository hf_abcdefghijklmnop was not found at https://h.co/x?sig=1 (see\nthe docs)";
+        assert_eq!(
+            redact_secrets(text),
+            "Repository <redacted token> was not found at https://h.co/x?<redacted> (see\nthe docs)"
+        );
+        let long = "é".repeat(1000);
+        assert_eq!(redact_secrets(&long), long);
     }
 
     #[test]

@@ -24,6 +24,9 @@ use talc::wasm::WasmBinning;
 const PAGE: usize = 64 * 1024;
 const MIN_STEP_PAGES: usize = 16;
 const MAX_STEP_PAGES: usize = 1024;
+/// The last page stays ungrown: with all 65,536 pages, the arena's end would
+/// be address 2^32, which wraps to null in a 32-bit pointer.
+const MAX_PAGES: usize = u32::MAX as usize / PAGE;
 
 #[global_allocator]
 static ALLOCATOR: TalcSyncCell<GrowInSteps, WasmBinning> = TalcSyncCell::new_wasm(GrowInSteps { end: None });
@@ -45,7 +48,14 @@ unsafe impl Source for GrowInSteps {
         let needed = layout.size().saturating_add(layout.align()).saturating_add(4 * 16);
         let needed_pages = needed.div_ceil(PAGE);
         let current_pages = core::arch::wasm32::memory_size::<0>();
-        let step = current_pages.clamp(MIN_STEP_PAGES, MAX_STEP_PAGES).max(needed_pages);
+        let room = MAX_PAGES.saturating_sub(current_pages);
+        if needed_pages > room {
+            return Err(());
+        }
+        let step = current_pages
+            .clamp(MIN_STEP_PAGES, MAX_STEP_PAGES)
+            .max(needed_pages)
+            .min(room);
         // Near the 4 GiB limit, a full step may not fit where the need does.
         let (previous_pages, grown_pages) = match memory_grow::<0>(step) {
             usize::MAX => match memory_grow::<0>(needed_pages) {

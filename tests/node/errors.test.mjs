@@ -122,3 +122,21 @@ test('bad revisions and option types are typed errors', async () => {
   const r = await load(PUBLIC, { env: local.env(), before: 'AutoTokenizer.from_pretrained(42).catch((e) => console.log(JSON.stringify({ok:false, code: e.code})));' });
   assert.ok(r.raw.includes('"code":"INVALID_OPTION"'), r.raw);
 });
+
+test('a token put where a repo id, revision or endpoint goes never comes back in an error', async () => {
+  const secret = 'hf_' + 'Leak'.repeat(8);
+  const cases = [
+    { repo: secret, code: 'REPO_NOT_FOUND' },
+    { repo: `${secret}/x/y`, code: 'INVALID_REPO_ID' },
+    { repo: PUBLIC, options: { revision: secret }, code: 'REVISION_NOT_FOUND' },
+    { repo: PUBLIC, options: { revision: `../${secret}` }, code: 'INVALID_REVISION' },
+    { repo: 'org/not-cached', options: { revision: secret, local_files_only: true }, code: 'NOT_CACHED' },
+    { repo: PUBLIC, before: `(await import('hubguard')).env.endpoint = 'http://user:${secret}@127.0.0.1:1/';`, code: 'INVALID_ENDPOINT' },
+    { repo: PUBLIC, before: `(await import('hubguard')).env.endpoint = 'http://127.0.0.1:1/?t=${secret}';`, code: 'INVALID_ENDPOINT' },
+  ];
+  for (const { repo, options = {}, before = '', code } of cases) {
+    const r = await load(repo, { options, before, env: local.env() });
+    assert.equal(r.code, code, `${repo} ${JSON.stringify(options)}: ${r.message}`);
+    assert.ok(!r.raw.includes('Leak'), `the token is in ${r.raw}`);
+  }
+});

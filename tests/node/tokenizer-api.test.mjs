@@ -63,7 +63,9 @@ const BODY = `
   expectError('chat bad message', () => t.apply_chat_template([1]));
   expectError('chat cyclic', () => { const m = { role: 'user' }; m.content = m; t.apply_chat_template([m]); });
   expectError('chat template error', () => t.apply_chat_template([{ role: 'user', content: 'x' }], { chat_template: '{{ raise_exception("nope: " + messages[0].content) }}' }));
+  expectError('chat template quoting a token', () => t.apply_chat_template([{ role: 'user', content: 'hf_' + 'Leak'.repeat(8) }], { chat_template: '{{ raise_exception("bad: " + messages[0].content) }}' }));
   expectError('chat template syntax', () => t.apply_chat_template([{ role: 'user', content: 'x' }], { chat_template: '{% for %}' }));
+  expectError('a batch padded past the limit', () => t(Array(24).fill('a'), { padding: 'max_length', max_length: 1 << 20 }));
   expectError('bad padding_side', () => { t.padding_side = 'middle'; });
   expectError('bad call padding_side', () => t(['a', 'b c'], { padding: true, padding_side: 'up' }));
   expectError('pad_token_id without a token', () => { t.pad_token_id = 1e9; });
@@ -126,6 +128,9 @@ const BODY = `
     batched: t.apply_chat_template([messages, messages], { tokenize: false }),
     tools: t.apply_chat_template(messages, { tokenize: false, tools: [{ name: 'f', a: '<é>' }] }),
     named: t.get_chat_template({ chat_template: 'tool_use' }),
+    defaultTemplate: t.get_chat_template(null),
+    // Without special tokens, max_length is all the text's.
+    oneToken: t('a b c', { max_length: 1, add_special_tokens: false }).input_ids,
     surrogates: t.batch_encode(['a\\ud83d', '\\ude00b', '\\ud83d\\ude00']),
     lone: [t.encode('a\\ud83d'), t.encode('\\ude00b')],
   };
@@ -147,6 +152,9 @@ function checkResults(r) {
     assert.equal(e.code, code, `${e.what}: ${e.message}`);
   }
   assert.match(v.errs.find((e) => e.what === 'chat template error').message, /nope: x/);
+  // What a template quotes is the caller's text, which may hold a token.
+  assert.match(v.errs.find((e) => e.what === 'chat template quoting a token').message, /bad: <redacted token>/);
+  assert.ok(!JSON.stringify(v.errs).includes('Leak'));
   assert.deepEqual(v.single, { input_ids: LLAMA_HELLO, attention_mask: [1, 1, 1, 1] });
   // padding_side 'left' from the config; eos pads (the config has no pad_token).
   assert.deepEqual(v.batch, { input_ids: [LLAMA_HELLO, [2, 2, 1, 6324]], attention_mask: [[1, 1, 1, 1], [0, 0, 1, 1]] });
@@ -189,6 +197,8 @@ function checkResults(r) {
   assert.deepEqual(v.batched, ['<user>Hello world!</s>', '<user>Hello world!</s>']);
   assert.equal(v.tools, 'TOOLS [{"name": "f", "a": "<é>"}]');
   assert.equal(v.named, 'TOOLS {{ tools | tojson }}');
+  assert.equal(v.defaultTemplate, TEMPLATE);
+  assert.equal(v.oneToken.length, 1);
   // Texts joined for one crossing keep their own lone surrogates (U+FFFD each).
   assert.deepEqual(v.surrogates.slice(0, 2), v.lone);
   assert.notDeepEqual(v.surrogates[2], v.surrogates[0]);

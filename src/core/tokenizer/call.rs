@@ -15,7 +15,8 @@ use super::generation::{assistant_mask, Span};
 use super::LoadedTokenizer;
 use crate::core::error::{ErrorCode, HubError};
 
-/// The longest row padding may produce (16 Mi tokens, far above any model's context).
+/// The most tokens padding may produce in one call (16 Mi, far above any
+/// model's context, and well inside wasm memory with the masks).
 pub const MAX_PADDED_LENGTH: usize = 1 << 24;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -131,13 +132,15 @@ impl LoadedTokenizer {
             }),
         };
         if let Some(params) = &truncation_params {
-            // The crate subtracts the special tokens from max_length unchecked.
-            let added = |pair: bool| self.inner.get_post_processor().map_or(0, |p| p.added_tokens(pair));
-            let needed = added(false).max(if pairs.is_some() && options.add_special_tokens {
-                added(true)
-            } else {
-                0
-            });
+            // The crate subtracts the special tokens it adds from max_length
+            // unchecked (only when it adds them).
+            let needed = match options.add_special_tokens {
+                true => self
+                    .inner
+                    .get_post_processor()
+                    .map_or(0, |p| p.added_tokens(pairs.is_some())),
+                false => 0,
+            };
             if params.max_length < needed {
                 return Err(bad_option(format!(
                     "`max_length` ({}) is shorter than the {needed} special tokens this tokenizer adds.",
@@ -191,10 +194,13 @@ impl LoadedTokenizer {
             _ => n,
         });
         // A typo such as `max_length: 1e9` must be an error, not an
-        // allocation that aborts the wasm instance.
-        if let Some(n) = target.filter(|n| *n > MAX_PADDED_LENGTH) {
+        // allocation that aborts the wasm instance: so must a long batch
+        // padded to a large `max_length`.
+        if let Some(n) = target.filter(|n| n.saturating_mul(texts.len()) > MAX_PADDED_LENGTH) {
             return Err(bad_option(format!(
-                "Padding to {n} tokens is more than this tokenizer allows ({MAX_PADDED_LENGTH}); check `max_length`."
+                "Padding {} text(s) to {n} tokens each is more than this tokenizer allows ({MAX_PADDED_LENGTH} tokens in all); \
+                 check `max_length`, or pass fewer texts per call.",
+                texts.len()
             )));
         }
         let pad_id = match target {

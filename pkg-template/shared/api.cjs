@@ -85,6 +85,8 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
   function writeInput(text) {
     const size = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
     if (size > inputSize) {
+      // A text too large to encode is refused before its buffer is made.
+      wasm.checkTextSize(text.length);
       inputSize = Math.max(size, 1 << 16);
       input = wasm.inputBuffer(inputSize);
     }

@@ -37,6 +37,13 @@ pub fn input_buffer(len: usize) -> *mut u8 {
     })
 }
 
+/// Refuse a text of at least `bytes` UTF-8 bytes before its buffer is
+/// made (the JS wrapper passes a string's length, a lower bound).
+#[wasm_bindgen(js_name = checkTextSize)]
+pub fn check_text_size(bytes: usize) -> Result<(), JsValue> {
+    crate::core::tokenizer::check_text_size(bytes).map_err(to_js)
+}
+
 /// The address of the ids the last `encodeInput` wrote.
 #[wasm_bindgen(js_name = outputIds)]
 pub fn output_ids() -> *const u32 {

@@ -65,6 +65,8 @@ const BODY = `
   expectError('chat template error', () => t.apply_chat_template([{ role: 'user', content: 'x' }], { chat_template: '{{ raise_exception("nope: " + messages[0].content) }}' }));
   expectError('chat template quoting a token', () => t.apply_chat_template([{ role: 'user', content: 'hf_' + 'Leak'.repeat(8) }], { chat_template: '{{ raise_exception("bad: " + messages[0].content) }}' }));
   expectError('chat template syntax', () => t.apply_chat_template([{ role: 'user', content: 'x' }], { chat_template: '{% for %}' }));
+  expectError('a text past the size limit', () => t.encode('a'.repeat(17 << 20)));
+  expectError('a batch past the size limit', () => t.batch_encode(['a'.repeat(9 << 20), 'b'.repeat(9 << 20)]));
   expectError('a batch padded past the limit', () => t(Array(24).fill('a'), { padding: 'max_length', max_length: 1 << 20 }));
   expectError('bad padding_side', () => { t.padding_side = 'middle'; });
   expectError('bad call padding_side', () => t(['a', 'b c'], { padding: true, padding_side: 'up' }));

@@ -8,10 +8,8 @@
 //! reads the vocabulary, then handed to the crate's `BpeBuilder` with the
 //! same options its deserializer sets.
 //!
-//! The builder subtracts the `continuing_subword_prefix` length from each
-//! merge's right part without checking: a file whose merge is shorter than
-//! the prefix would panic (and a panic ends the wasm instance), so that file
-//! is refused here first.
+//! The builder panics on some malformed merges instead of returning an
+//! error: `validate::bpe_merges` refuses those first (see validate.rs).
 
 use std::fmt;
 
@@ -19,6 +17,8 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use tokenizers::models::bpe::{Merges, Vocab, BPE};
+
+use super::validate;
 
 /// A BPE model's fields as tokenizer.json has them after its `type` key:
 /// the vocabulary and merges read in one pass, and the few options kept as
@@ -47,14 +47,7 @@ pub(super) fn build(options: &Map<String, Value>, vocab: Vocab, merges: Merges) 
     let Ok(options) = BpeOptions::deserialize(options) else {
         return Ok(None);
     };
-    if let Some(prefix) = &options.continuing_subword_prefix {
-        if let Some((_, right)) = merges.iter().find(|(_, right)| right.len() < prefix.len()) {
-            return Err(format!(
-                "a merge's right part `{}` is shorter than continuing_subword_prefix `{prefix}`",
-                right.chars().take(40).collect::<String>()
-            ));
-        }
-    }
+    validate::bpe_merges(&vocab, &merges, options.continuing_subword_prefix.as_deref())?;
     let mut builder = BPE::builder().vocab_and_merges(vocab, merges);
     if let Some(p) = options.dropout {
         builder = builder.dropout(p);

@@ -105,6 +105,8 @@ impl LoadedTokenizer {
         options: &CallOptions,
         spans: Option<&[Vec<Span>]>,
     ) -> Result<BatchEncoding, HubError> {
+        let bytes = |list: &[&str]| list.iter().map(|t| t.len()).sum::<usize>();
+        super::check_text_size(bytes(texts) + pairs.map_or(0, bytes))?;
         if let Some(pairs) = pairs {
             if pairs.len() != texts.len() {
                 return Err(bad_option(format!(

@@ -89,7 +89,8 @@ impl TokenizerSettings {
         // Model-specific named tokens (transformers v5 `extra_special_tokens`
         // as a mapping); a list form only adds unnamed tokens.
         if let Some(Value::Object(extra)) = config.get("extra_special_tokens") {
-            for (name, value) in extra {
+            // A name ending in `_id` would shadow the id property of another.
+            for (name, value) in extra.iter().filter(|(name, _)| !name.ends_with("_id")) {
                 if let Some(token) = token_content(value) {
                     if !template_tokens.iter().any(|(n, _)| n == name) {
                         template_tokens.push((name.clone(), token));
@@ -273,6 +274,16 @@ mod tests {
         ] {
             assert!(!wants(class), "{class}");
         }
+    }
+
+    #[test]
+    fn extra_special_tokens_cannot_pose_as_ids() {
+        let s = TokenizerSettings::from_config(&json!({
+            "bos_token": "<s>",
+            "extra_special_tokens": { "image_token": "<img>", "bos_token_id": "x" },
+        }));
+        assert_eq!(s.special_token("image_token"), Some("<img>"));
+        assert_eq!(s.special_token("bos_token_id"), None);
     }
 
     #[test]

@@ -10,9 +10,9 @@
 //! it (builder, then the added tokens in file order). Anything unusual (no
 //! model `type`, a version other than 1.0, any parse error) returns
 //! `Ok(None)` and the caller uses the crate's loader, which also produces the
-//! canonical error messages; `Err` is a file the crate's loader would crash
-//! on. BPE models, the large ones, go through `bpe_load`, and can be kept in
-//! the pre-parsed form (`pre_parsed`).
+//! canonical error messages; `Err` is a file the crate would crash on
+//! (`validate`). BPE models, the large ones, go through `bpe_load`, and can
+//! be kept in the pre-parsed form (`pre_parsed`).
 
 use std::fmt;
 
@@ -31,6 +31,7 @@ use tokenizers::{
 
 use super::bpe_load::{self, BpeParts};
 use super::pre_parsed;
+use super::validate;
 
 /// tokenizer.json, read in one pass. Truncation and padding are skipped:
 /// hubguard clears them anyway. (The pipeline's fields are listed here, not
@@ -122,12 +123,31 @@ pub fn load(bytes: &[u8], keep: bool) -> Result<Option<Loaded>, String> {
         }
         Some(ModelPart::Unknown) | None => return Ok(None),
     };
-    Ok(assemble(model, &pipeline).map(|tokenizer| Loaded { tokenizer, pre_parsed }))
+    Ok(assemble(model, &pipeline)?.map(|tokenizer| Loaded { tokenizer, pre_parsed }))
+}
+
+/// The tokenizer around `model`; `Ok(None)` if a part does not parse (the
+/// crate's loader then reports it), `Err` if the crate would crash on it
+/// (`validate`).
+pub(super) fn assemble(model: ModelWrapper, pipeline: &Pipeline) -> Result<Option<Tokenizer>, String> {
+    // The crate builds a Precompiled normalizer (and panics on a bad one)
+    // as it parses it: checked as JSON first.
+    if let Some(raw) = pipeline.normalizer {
+        match serde_json::from_str::<Value>(raw.get()) {
+            Ok(normalizer) => validate::normalizer(&normalizer)?,
+            Err(_) => return Ok(None),
+        }
+    }
+    let Some(tokenizer) = build(model, pipeline) else {
+        return Ok(None);
+    };
+    validate::built(&tokenizer)?;
+    Ok(Some(tokenizer))
 }
 
 /// The tokenizer around `model`, as the crate's deserializer assembles it;
-/// `None` if a part does not parse (the crate's loader then reports it).
-pub(super) fn assemble(model: ModelWrapper, pipeline: &Pipeline) -> Option<Tokenizer> {
+/// `None` if a part does not parse.
+fn build(model: ModelWrapper, pipeline: &Pipeline) -> Option<Tokenizer> {
     fn part<T: for<'de> Deserialize<'de>>(raw: Option<&RawValue>) -> Option<Option<T>> {
         match raw {
             None => Some(None),

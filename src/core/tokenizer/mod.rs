@@ -20,10 +20,12 @@ mod fast_load;
 mod generation;
 mod pre_parsed;
 mod pyjson;
+mod sandbox;
 mod strftime;
 mod template_file;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 use serde_json::Value;
 use tokenizers::{ModelWrapper, Tokenizer};
@@ -131,9 +133,9 @@ impl TokenizerJson {
     pub fn parse(repo_id: &str, bytes: &[u8], keep: bool) -> Result<(Self, Option<Vec<u8>>), HubError> {
         match fast_load::load(bytes, keep) {
             Ok(Some(loaded)) => Ok((TokenizerJson(loaded.tokenizer), loaded.pre_parsed)),
-            Ok(None) => Tokenizer::from_bytes(bytes)
+            Ok(None) => crate_load(bytes)
                 .map(|t| (TokenizerJson(t), None))
-                .map_err(|e| load_error(repo_id, bytes, &e.to_string())),
+                .map_err(|e| load_error(repo_id, bytes, &e)),
             Err(refused) => Err(load_error(repo_id, bytes, &refused)),
         }
     }
@@ -143,6 +145,21 @@ impl TokenizerJson {
     pub fn from_pre_parsed(bytes: &[u8], source_size: u64) -> Option<Self> {
         pre_parsed::load(bytes, source_size).map(TokenizerJson)
     }
+}
+
+/// The `tokenizers` crate's own loader, for the files the fast one leaves
+/// to it. The file is parsed once as JSON, checked (`validate`), and the
+/// crate reads that same JSON: so it builds exactly what was checked (a
+/// repeated key, say, cannot hide a part), and a syntax error deep inside a
+/// part is an error here, where the crate's streaming parse would panic
+/// (its decoder parsing `expect`s to read any JSON).
+fn crate_load(bytes: &[u8]) -> Result<Tokenizer, String> {
+    use serde::Deserialize;
+    let file: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    validate::file(&file)?;
+    let tokenizer = Tokenizer::deserialize(&file).map_err(|e| e.to_string())?;
+    validate::built(&tokenizer)?;
+    Ok(tokenizer)
 }
 
 impl LoadedTokenizer {
@@ -202,6 +219,7 @@ impl LoadedTokenizer {
 
     /// `encode`, into a buffer the caller keeps (cleared first).
     pub fn encode_into(&self, text: &str, add_special_tokens: bool, out: &mut Vec<u32>) -> Result<(), HubError> {
+        check_text_size(text.len())?;
         let encoding = self
             .inner
             .encode_fast(text, add_special_tokens)
@@ -214,6 +232,7 @@ impl LoadedTokenizer {
     /// Several texts; ids of all of them end to end in `ids`, and where each
     /// one ends in `ends` (so the boundary is crossed once per batch).
     pub fn encode_many(&self, texts: &[&str], add_special_tokens: bool) -> Result<(Vec<u32>, Vec<u32>), HubError> {
+        check_text_size(texts.iter().map(|t| t.len()).sum())?;
         let mut ids = Vec::new();
         let mut ends = Vec::with_capacity(texts.len());
         for text in texts {
@@ -229,6 +248,7 @@ impl LoadedTokenizer {
 
     /// The token strings. Without special tokens by default, as Transformers.js.
     pub fn tokenize(&self, text: &str, pair: Option<&str>, add_special_tokens: bool) -> Result<Vec<String>, HubError> {
+        check_text_size(text.len() + pair.map_or(0, str::len))?;
         // Not `encode_fast`: it leaves the token strings empty.
         let encoding = match pair {
             Some(pair) => self.inner.encode((text, pair), add_special_tokens),
@@ -350,6 +370,27 @@ fn unsupported_part(file: &Value) -> Option<(&'static str, String)> {
     SUPPORTED_COMPONENTS
         .iter()
         .find_map(|(key, known)| walk(file.get(*key)?, known).map(|kind| (*key, kind)))
+}
+
+/// The most UTF-8 bytes one call encodes. While it works, the crate keeps
+/// about 85 bytes per byte of text (measured: 16 MB of text took 1.3 GB),
+/// wasm memory ends at 4 GiB and never shrinks, and a failed allocation
+/// aborts the instance: a typed error here is the only safe answer to a
+/// larger text. 16 MiB is millions of tokens, beyond any model's context.
+pub const MAX_TEXT_BYTES: usize = 16 << 20;
+
+pub fn check_text_size(bytes: usize) -> Result<(), HubError> {
+    if bytes <= MAX_TEXT_BYTES {
+        return Ok(());
+    }
+    Err(HubError::new(
+        ErrorCode::InvalidOption,
+        format!(
+            "The text is {:.1} MiB; one call encodes at most {} MiB. Split it (at paragraphs, say) and encode the parts.",
+            bytes as f64 / (1 << 20) as f64,
+            MAX_TEXT_BYTES >> 20
+        ),
+    ))
 }
 
 fn failed(what: &'static str) -> impl Fn(tokenizers::Error) -> HubError {

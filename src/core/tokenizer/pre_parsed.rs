@@ -101,8 +101,11 @@ pub(super) fn encode(source_size: u64, pipeline: &Pipeline, parts: &BpeParts) ->
 pub fn load(bytes: &[u8], source_size: u64) -> Option<Tokenizer> {
     let (around, vocab, merges) = decode(bytes, source_size)?;
     let around: Around = serde_json::from_slice(around).ok()?;
+    // The checks of `validate` run here too (in `build` and `assemble`):
+    // a form refused now, kept by a version without some check, is not
+    // used, and the file's own load then says why.
     let bpe = bpe_load::build(&around.options, vocab, merges).ok()??;
-    assemble(bpe.into(), &around.pipeline)
+    assemble(bpe.into(), &around.pipeline).ok()?
 }
 
 fn decode(bytes: &[u8], source_size: u64) -> Option<(&[u8], Vocab, Merges)> {

@@ -16,19 +16,40 @@ pub struct DumpOptions {
     pub separators: Option<(String, String)>,
     pub sort_keys: bool,
     pub ensure_ascii: bool,
+    /// Arrays and objects nested deeper are refused (Python raises
+    /// `RecursionError` near 1000 levels; this writer recurses too, and in
+    /// wasm a stack overflow is not an exception).
+    pub max_depth: usize,
+    /// Output longer than this many bytes is refused (indentation can make
+    /// it far larger than the value).
+    pub max_len: usize,
 }
 
-pub fn dumps(value: &Value, options: &DumpOptions) -> String {
+/// Why `dumps` gave up.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DumpError {
+    TooDeep,
+    TooLong,
+}
+
+pub fn dumps(value: &Value, options: &DumpOptions) -> Result<String, DumpError> {
     let (item_sep, key_sep) = options.separators.clone().unwrap_or_else(|| match options.indent {
         None => (", ".to_owned(), ": ".to_owned()),
         Some(_) => (",".to_owned(), ": ".to_owned()),
     });
     let mut out = String::new();
-    write(value, options, &item_sep, &key_sep, 0, &mut out);
-    out
+    write(value, options, &item_sep, &key_sep, 0, &mut out)?;
+    Ok(out)
 }
 
-fn write(value: &Value, o: &DumpOptions, item_sep: &str, key_sep: &str, depth: usize, out: &mut String) {
+fn write(
+    value: &Value,
+    o: &DumpOptions,
+    item_sep: &str,
+    key_sep: &str,
+    depth: usize,
+    out: &mut String,
+) -> Result<(), DumpError> {
     let newline = |out: &mut String, depth: usize| {
         if let Some(indent) = &o.indent {
             out.push('\n');
@@ -36,7 +57,14 @@ fn write(value: &Value, o: &DumpOptions, item_sep: &str, key_sep: &str, depth: u
                 out.push_str(indent);
             }
         }
+        if out.len() > o.max_len {
+            return Err(DumpError::TooLong);
+        }
+        Ok(())
     };
+    if matches!(value, Value::Array(_) | Value::Object(_)) && depth >= o.max_depth {
+        return Err(DumpError::TooDeep);
+    }
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -49,10 +77,10 @@ fn write(value: &Value, o: &DumpOptions, item_sep: &str, key_sep: &str, depth: u
                 if i > 0 {
                     out.push_str(item_sep);
                 }
-                newline(out, depth + 1);
-                write(item, o, item_sep, key_sep, depth + 1, out);
+                newline(out, depth + 1)?;
+                write(item, o, item_sep, key_sep, depth + 1, out)?;
             }
-            newline(out, depth);
+            newline(out, depth)?;
             out.push(']');
         }
         Value::Object(map) if map.is_empty() => out.push_str("{}"),
@@ -66,15 +94,19 @@ fn write(value: &Value, o: &DumpOptions, item_sep: &str, key_sep: &str, depth: u
                 if i > 0 {
                     out.push_str(item_sep);
                 }
-                newline(out, depth + 1);
+                newline(out, depth + 1)?;
                 string(key, o.ensure_ascii, out);
                 out.push_str(key_sep);
-                write(item, o, item_sep, key_sep, depth + 1, out);
+                write(item, o, item_sep, key_sep, depth + 1, out)?;
             }
-            newline(out, depth);
+            newline(out, depth)?;
             out.push('}');
         }
     }
+    if out.len() > o.max_len {
+        return Err(DumpError::TooLong);
+    }
+    Ok(())
 }
 
 /// Integers as they are; floats as Python's `repr` (`1.0`, `1e-05`, `1e+20`).
@@ -142,6 +174,8 @@ mod tests {
             separators: None,
             sort_keys: false,
             ensure_ascii: false,
+            max_depth: 128,
+            max_len: 1 << 20,
         }
     }
 
@@ -149,7 +183,7 @@ mod tests {
     fn matches_python_defaults() {
         let v = json!({"b": [1, 2.5, 1.0, 1e-5, null, true], "a": "é\n\"", "c": {}});
         assert_eq!(
-            dumps(&v, &plain()),
+            dumps(&v, &plain()).unwrap(),
             r#"{"b": [1, 2.5, 1.0, 1e-05, null, true], "a": "é\n\"", "c": {}}"#
         );
         let o = DumpOptions {
@@ -159,8 +193,42 @@ mod tests {
             ..plain()
         };
         assert_eq!(
-            dumps(&json!({"b": [1], "a": "é😀"}), &o),
+            dumps(&json!({"b": [1], "a": "é😀"}), &o).unwrap(),
             "{\n  \"a\": \"\\u00e9\\ud83d\\ude00\",\n  \"b\": [\n    1\n  ]\n}"
+        );
+    }
+
+    #[test]
+    fn deep_or_huge_output_is_refused_not_a_crash() {
+        // Nested far beyond the limit: refused before the writer recurses.
+        let mut deep = json!(1);
+        for _ in 0..200 {
+            deep = json!([deep]);
+        }
+        assert_eq!(dumps(&deep, &plain()), Err(DumpError::TooDeep));
+        let mut ok = json!(1);
+        for _ in 0..128 {
+            ok = json!([ok]);
+        }
+        assert!(dumps(&ok, &plain()).is_ok());
+        // Indentation multiplies the output: bounded while it is written.
+        let o = DumpOptions {
+            indent: Some(" ".repeat(64)),
+            max_len: 10_000,
+            ..plain()
+        };
+        let wide = Value::Array(vec![json!([[[[[1]]]]]); 50]);
+        assert_eq!(dumps(&wide, &o), Err(DumpError::TooLong));
+        assert_eq!(dumps(&json!("x".repeat(20_000)), &plain()).unwrap().len(), 20_002);
+        assert_eq!(
+            dumps(
+                &json!("x".repeat(20_000)),
+                &DumpOptions {
+                    max_len: 10_000,
+                    ..plain()
+                }
+            ),
+            Err(DumpError::TooLong)
         );
     }
 }

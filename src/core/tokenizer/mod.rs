@@ -341,7 +341,7 @@ fn load_error(repo_id: &str, bytes: &[u8], reason: &str) -> HubError {
             format!(
                 "{TOKENIZER_FILE} in {repo_id} could not be loaded: {}. The file is malformed or uses a format \
                  this version does not support; check the repo, or pin a revision where it loads.",
-                scrub(reason, None)
+                scrub(reason, None).trim_end_matches('.')
             ),
         ),
     }

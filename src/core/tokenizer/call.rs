@@ -12,7 +12,7 @@ use tokenizers::{EncodeInput, PostProcessor, TruncationDirection, TruncationPara
 
 use super::config::Side;
 use super::generation::{assistant_mask, Span};
-use super::LoadedTokenizer;
+use super::{shown_token, LoadedTokenizer};
 use crate::core::error::{ErrorCode, HubError};
 
 /// The most tokens padding may produce in one call (16 Mi, far above any
@@ -300,13 +300,4 @@ impl LoadedTokenizer {
 
 fn bad_option(message: String) -> HubError {
     HubError::new(ErrorCode::InvalidOption, message)
-}
-
-/// A token for a message: quoted, and cut short if a config made it long.
-fn shown_token(token: &str) -> String {
-    const MAX_CHARS: usize = 40;
-    match token.char_indices().nth(MAX_CHARS) {
-        Some((end, _)) => format!("{:?}...", &token[..end]),
-        None => format!("{token:?}"),
-    }
 }

@@ -393,6 +393,16 @@ pub fn check_text_size(bytes: usize) -> Result<(), HubError> {
     ))
 }
 
+/// A token for a message: quoted, escaped, at most 40 characters (a file
+/// or a caller may have made it long).
+pub(super) fn shown_token(text: &str) -> String {
+    let mut short: String = text.chars().take(40).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    format!("{short:?}")
+}
+
 fn failed(what: &'static str) -> impl Fn(tokenizers::Error) -> HubError {
     move |e| {
         HubError::new(

@@ -37,6 +37,7 @@ use tokenizers::processors::PostProcessorWrapper;
 use tokenizers::{Model, Tokenizer};
 
 use super::bpe_load::BpeParts;
+use super::shown_token;
 
 /// Before the crate's `BpeBuilder::build` sees these merges. For each merge
 /// `(a, b)` whose parts are in the vocabulary, the builder copies `a` and `b`
@@ -51,19 +52,19 @@ pub(super) fn bpe_merges(vocab: &Vocab, merges: &Merges, prefix: Option<&str>) -
     let prefix_len = prefix.map_or(0, str::len);
     let longest = vocab.keys().map(String::len).max().unwrap_or(0);
     for (a, b) in merges {
-        let merged = || format!("the BPE merge {} + {}", shown(a), shown(b));
+        let merged = || format!("the BPE merge {} + {}", shown_token(a), shown_token(b));
         if b.len() < prefix_len {
             return Err(format!(
                 "{}: its right part is shorter than continuing_subword_prefix {}",
                 merged(),
-                shown(prefix.unwrap_or_default())
+                shown_token(prefix.unwrap_or_default())
             ));
         }
         if !b.is_char_boundary(prefix_len) {
             return Err(format!(
                 "{}: removing continuing_subword_prefix {} from its right part cuts inside a character",
                 merged(),
-                shown(prefix.unwrap_or_default())
+                shown_token(prefix.unwrap_or_default())
             ));
         }
         if a.len() + b.len() - prefix_len > longest {
@@ -255,7 +256,7 @@ fn template_output(template: &TemplateProcessing, parts: usize, specials: bool) 
                     return Err(format!(
                         "the post-processor TemplateProcessing's `{name}` template uses the special token {}, \
                          which its special_tokens does not define",
-                        shown(id)
+                        shown_token(id)
                     ));
                 }
                 output += 1;
@@ -286,7 +287,7 @@ fn decoder(decoder: &DecoderWrapper, raw: bool, tokenizer: &Tokenizer) -> Result
             let what = || {
                 format!(
                     "the decoder Strip (content {}, start {}, stop {})",
-                    shown(&strip.content.to_string()),
+                    shown_token(&strip.content.to_string()),
                     strip.start,
                     strip.stop
                 )
@@ -308,7 +309,7 @@ fn decoder(decoder: &DecoderWrapper, raw: bool, tokenizer: &Tokenizer) -> Result
                 Some(token) => Err(format!(
                     "{} crashes on the token {}, made only of that character and too short for it",
                     what(),
-                    shown(&token)
+                    shown_token(&token)
                 )),
                 None => Ok(()),
             }
@@ -332,20 +333,11 @@ fn added_tokens(tokenizer: &Tokenizer) -> Result<(), String> {
         if token.normalized && added.simple_id_to_token(*id).is_some_and(|form| form.is_empty()) {
             return Err(format!(
                 "the added token {} has normalized: true, and the normalizer turns it into an empty string",
-                shown(&token.content)
+                shown_token(&token.content)
             ));
         }
     }
     Ok(())
-}
-
-/// A token for a message: quoted, escaped, at most 40 characters.
-fn shown(text: &str) -> String {
-    let mut short: String = text.chars().take(40).collect();
-    if short.len() < text.len() {
-        short.push('…');
-    }
-    format!("{short:?}")
 }
 
 #[cfg(test)]

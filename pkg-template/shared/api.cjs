@@ -130,7 +130,12 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       super(call);
       Object.setPrototypeOf(call, new.target.prototype);
       this.#inner = inner;
-      this.#info = JSON.parse(inner.info());
+      this.#readInfo();
+    }
+
+    /** The settings as wasm has them: after loading, and after a setter changed one. */
+    #readInfo() {
+      this.#info = JSON.parse(this.#inner.info());
     }
 
     /**
@@ -314,7 +319,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
 
     set padding_side(side) {
       this.#inner.setSide('padding_side', side);
-      this.#info = JSON.parse(this.#inner.info());
+      this.#readInfo();
     }
 
     get truncation_side() {
@@ -323,7 +328,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
 
     set truncation_side(side) {
       this.#inner.setSide('truncation_side', side);
-      this.#info = JSON.parse(this.#inner.info());
+      this.#readInfo();
     }
 
     /** tokenizer_config.json as an object ({} when the repo has none). */
@@ -339,11 +344,11 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       const setters = {
         pad_token(token) {
           this.#inner.setPadToken(token);
-          this.#info = JSON.parse(this.#inner.info());
+          this.#readInfo();
         },
         pad_token_id(id) {
           this.#inner.setPadTokenId(id);
-          this.#info = JSON.parse(this.#inner.info());
+          this.#readInfo();
         },
       };
       for (const name of ['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask']) {

@@ -103,6 +103,7 @@ test-python:
 test: tools deps test-rust test-node test-browser test-python
 
 bench: tools deps consumer
+	cd tests/bench/crate_native && cargo build --quiet --release
 	node tests/bench/encode.mjs
 
 bench-proxy: tools deps consumer

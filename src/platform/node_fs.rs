@@ -198,15 +198,53 @@ fn options(pairs: &[(&str, JsValue)]) -> Object {
 }
 
 fn parent(path: &str) -> &str {
-    path.rsplit_once('/')
+    path.rsplit_once(|c| c == '/' || (c == '\\' && on_windows()))
         .map_or(".", |(dir, _)| if dir.is_empty() { "/" } else { dir })
 }
 
+/// Windows paths also separate folders with `\`; elsewhere it is a name's
+/// own character.
+fn on_windows() -> bool {
+    thread_local! {
+        static WINDOWS: bool = Reflect::get(&js_sys::global(), &"process".into())
+            .and_then(|process| Reflect::get(&process, &"platform".into()))
+            .is_ok_and(|platform| platform.as_string().as_deref() == Some("win32"));
+    }
+    WINDOWS.with(|w| *w)
+}
+
+/// Creates the folder `path` goes in, and any missing folders above it.
+///
+/// Not `mkdir(…, { recursive: true })`: where a folder exists but cannot
+/// hold children, as under `/proc` or through a dangling symlink, the kernel
+/// answers ENOENT, and Node's recursive mkdir takes that for a missing parent
+/// and retries forever. Here a folder is retried once, after its parent was
+/// made; an ENOENT then is the answer.
 async fn make_parent(path: &str) -> Result<(), IoError> {
-    call(mkdir(parent(path), &options(&[("recursive", true.into())])))
-        .await
-        .map(|_| ())
-        .map_err(io_error)
+    let mut missing = Vec::new();
+    let mut dir = parent(path);
+    loop {
+        match make_dir(dir).await {
+            Ok(()) => break,
+            Err(e) if is_missing(&e) && parent(dir) != dir => {
+                missing.push(dir);
+                dir = parent(dir);
+            }
+            Err(e) => return Err(io_error(e)),
+        }
+    }
+    for dir in missing.into_iter().rev() {
+        make_dir(dir).await.map_err(io_error)?;
+    }
+    Ok(())
+}
+
+/// One folder; one that is already there is fine.
+async fn make_dir(dir: &str) -> Result<(), JsValue> {
+    match call(mkdir(dir, &Object::new())).await {
+        Err(e) if error_code(&e).as_deref() != Some("EEXIST") => Err(e),
+        _ => Ok(()),
+    }
 }
 
 async fn remove(path: &str) {

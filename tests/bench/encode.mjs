@@ -1,9 +1,12 @@
 // Encode and load benchmark over the conformance matrix (every tokenizer in
 // tests/fixtures/conformance.mjs), in one run: hubguard against
-// Transformers.js and native Python `tokenizers`, each tokenizer served by
-// the local Hub. Prints tokens/s, ratios with their geometric means, cold
+// Transformers.js, native Python `tokenizers` and the `tokenizers` crate
+// hubguard ships compiled for the host (tests/bench/crate_native: the
+// ceiling for any build on that crate), each tokenizer served by the local
+// Hub. Prints tokens/s, ratios with their geometric means, cold
 // and warm (from cache) load times, and the gzipped size of the browser
-// wasm. Fails if hubguard's ids differ from Python's on any line.
+// wasm. Fails if hubguard's or the native crate's ids differ from Python's
+// on any line.
 //
 // Load times are taken in fresh processes, as an application starting up
 // meets them: cold is the first load into an empty cache, warm the median
@@ -23,6 +26,7 @@ import { corpus } from './corpus.mjs';
 import {
   ROUNDS,
   bestOf,
+  crateNativeEncode,
   benchRepos,
   benchTokenizers,
   digest,
@@ -51,10 +55,13 @@ try {
   const lines = corpus();
   const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
   console.log(`corpus: ${lines.length} lines, ${(bytes / 1e6).toFixed(2)} MB; best of ${ROUNDS}; tokens/s counted on hubguard's ids\n`);
-  const header = ['tokenizer', 'tokens', 'hubguard', 'batch', 'transformers.js', 'python', 'x TJS', 'x native', 'load cold/warm ms', 'TJS cold/warm ms', 'warm x TJS'];
+  const header = ['tokenizer', 'tokens', 'hubguard', 'batch', 'transformers.js', 'python', 'crate native', 'x TJS', 'x native', 'x crate', 'crate x TJS', 'load cold/warm ms', 'TJS cold/warm ms', 'warm x TJS'];
   const rows = [];
   const vsTjs = [];
   const vsNative = [];
+  // The crate compiled for the host, against hubguard and against Transformers.js.
+  const vsCrate = [];
+  const crateVsTjs = [];
   // Every load first: a long synchronous encode loop would let the Hub's
   // keep-alive connections time out under the next load (ECONNRESET).
   const loads = [];
@@ -79,14 +86,17 @@ try {
     const batch = bestOf(() => ours.batch_encode(lines));
     const b = bestOf(() => lines.map((l) => theirs.encode(l)));
     const native = nativeEncode(path.join(t.dir, 'tokenizer.json'), lines);
+    const crate = crateNativeEncode(path.join(t.dir, 'tokenizer.json'), lines);
 
     const tokens = a.result.reduce((n, ids) => n + ids.length, 0);
     const tjsMismatches = a.result.filter((ids, i) => ids.length !== b.result[i].length || ids.some((v, j) => v !== b.result[i][j])).length;
-    const nativeSame = native.ids_digest === digest(a.result) && digest(batch.result) === native.ids_digest;
+    const nativeSame = [batch.result, a.result].every((r) => digest(r) === native.ids_digest) && crate.ids_digest === native.ids_digest;
     if (!nativeSame) failed = true;
     const rate = (ms) => (tokens / (ms / 1000) / 1e6).toFixed(2) + 'M';
     vsTjs.push(b.ms / a.ms);
     vsNative.push(native.ms / a.ms);
+    vsCrate.push(crate.ms / a.ms);
+    crateVsTjs.push(b.ms / crate.ms);
     rows.push([
       t.name,
       String(tokens),
@@ -94,8 +104,11 @@ try {
       rate(batch.ms),
       rate(b.ms) + (tjsMismatches ? ` (${tjsMismatches} lines differ)` : ''),
       rate(native.ms),
+      rate(crate.ms),
       (b.ms / a.ms).toFixed(2),
       (native.ms / a.ms).toFixed(2) + (nativeSame ? '' : ' IDS DIFFER'),
+      (crate.ms / a.ms).toFixed(2),
+      (b.ms / crate.ms).toFixed(2),
       `${ourTimes.cold.toFixed(0)}/${ourTimes.warm.toFixed(0)}`,
       `${tjsTimes.cold.toFixed(0)}/${tjsTimes.warm.toFixed(0)}`,
       (tjsTimes.warm / ourTimes.warm).toFixed(2),
@@ -104,8 +117,9 @@ try {
   }
   printTable(header, rows);
   console.log(`\ngeometric mean: hubguard / transformers.js ${geomean(vsTjs).toFixed(2)}x (target >= 3x); hubguard / native ${geomean(vsNative).toFixed(2)}x (target >= 0.9x on each: min ${Math.min(...vsNative).toFixed(2)}x)`);
+  console.log(`the crate hubguard ships, compiled natively: hubguard runs at ${geomean(vsCrate).toFixed(2)}x its speed; it is ${geomean(crateVsTjs).toFixed(2)}x transformers.js, the ceiling for any build on it`);
   console.log(`warm load, fresh process: hubguard is ${vsTjsLoad.map((r) => r.toFixed(2) + 'x').join(', ')} as fast as transformers.js (target >= 2x)`);
-  console.log('columns: per-line encode() for hubguard, Transformers.js and Python; "batch" is hubguard batch_encode(lines), one call into wasm.');
+  console.log('columns: per-line encode() for hubguard, Transformers.js, Python and "crate native" (tokenizers 0.23.2, the crate in hubguard, built for the host); "batch" is hubguard batch_encode(lines), one call into wasm.');
 
   const wasm = path.join(consumer, 'node_modules/hubguard/browser/hubguard_wasm_bg.wasm');
   const raw = readFileSync(wasm);

@@ -1,6 +1,7 @@
 // What the encode benchmarks share: the tokenizers of the conformance
-// matrix served as Hub repos, the timing rule, and the two anchors
-// (Transformers.js and native Python `tokenizers`).
+// matrix served as Hub repos, the timing rule, and the anchors
+// (Transformers.js, native Python `tokenizers`, and the crate hubguard
+// ships compiled natively).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -78,13 +79,27 @@ export async function transformersFor(hubUrl, cacheDir) {
 }
 
 /** Native Python `tokenizers` on the same lines: → { ms, tokens, ids_digest }. */
-export function nativeEncode(tokenizerJson, lines) {
-  const run = spawnSync(python, [path.join(here, 'encode_native.py')], {
+export const nativeEncode = (tokenizerJson, lines) =>
+  runAnchor('encode_native.py', python, [path.join(here, 'encode_native.py')], tokenizerJson, lines);
+
+/**
+ * The `tokenizers` crate hubguard ships, compiled for the host
+ * (tests/bench/crate_native, built by `make bench`): the ceiling of any
+ * hubguard build on this crate. → { ms, tokens, ids_digest }.
+ */
+export const crateNativeEncode = (tokenizerJson, lines) =>
+  runAnchor('crate_native', crateNativeBinary, [], tokenizerJson, lines);
+
+const crateNativeBinary = path.join(here, 'crate_native/target/release/hubguard-crate-native-bench');
+
+// Both native anchors read the same job on stdin and print the same answer.
+function runAnchor(name, command, args, tokenizerJson, lines) {
+  const run = spawnSync(command, args, {
     input: JSON.stringify({ tokenizer: tokenizerJson, lines, rounds: ROUNDS }),
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });
-  if (run.status !== 0) throw new Error(`encode_native.py failed:\n${run.stderr}`);
+  if (run.status !== 0) throw new Error(`${name} failed:\n${run.error ?? run.stderr}`);
   return JSON.parse(run.stdout);
 }
 

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load, runScript } from './support/consumer.mjs';
@@ -112,6 +112,23 @@ test('a cache that cannot be written is a CACHE_IO error saying what to check', 
   assert.equal(r.code, 'CACHE_IO', r.message);
   assert.match(r.message, /disk space and permissions/);
 });
+
+// A folder that exists but cannot hold children answers mkdir with ENOENT;
+// Node's recursive mkdir retried that forever, so these loads never ended.
+for (const [where, cacheDir] of [
+  ['through a dangling symlink', () => {
+    const link = path.join(newHome(), 'unmounted');
+    symlinkSync(path.join(newHome(), 'gone', 'disk'), link);
+    return path.join(link, 'cache');
+  }],
+  ['under /proc', () => '/proc/hubguard-no-such-dir/cache'],
+]) {
+  test(`a cache_dir ${where} is a CACHE_IO error, not a hang`, { skip: where === 'under /proc' && process.platform !== 'linux', timeout: 60_000 }, async () => {
+    const r = await load(PUBLIC, { env: { HF_ENDPOINT: local.hub.url }, options: { cache_dir: cacheDir() } });
+    assert.equal(r.code, 'CACHE_IO', r.message);
+    assert.match(r.message, /ENOENT/);
+  });
+}
 
 test('where symlinks are not allowed, snapshot files are copies that Python still reads', async () => {
   const home = newHome();

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanEnv, consumerDir } from './support/consumer.mjs';
@@ -77,6 +77,14 @@ test('login writes where huggingface_hub reads: HF_TOKEN_PATH, else HF_HOME/toke
   const hfHome = path.join(dir, 'hf-home');
   assert.equal((await cli(['login', '--token', TOKENS.noaccess], { env: { HF_HOME: hfHome } })).code, 0);
   assert.equal(readFileSync(path.join(hfHome, 'token'), 'utf8'), TOKENS.noaccess);
+});
+
+test('login into an HF_HOME through a dangling symlink fails with the reason, and does not hang', { timeout: 60_000 }, async () => {
+  const hfHome = path.join(newHome(), 'unmounted');
+  symlinkSync(path.join(newHome(), 'gone', 'disk'), hfHome);
+  const r = await cli(['login', '--token', TOKENS.noaccess], { env: { HF_HOME: path.join(hfHome, 'hf') } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^hubguard: could not write the token file .*\(ENOENT\)/);
 });
 
 test('whoami reads the token file; logout removes it', async () => {

@@ -31,15 +31,39 @@ function describe(user) {
 
 /** Write `token` to `file` all at once, readable by its owner only. */
 function writeToken(file, token) {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.${crypto.randomBytes(4).toString('hex')}.incomplete`;
   try {
+    makeDirs(path.dirname(file), 0o700);
     fs.writeFileSync(partial, token, { mode: 0o600, flag: 'wx' });
     fs.renameSync(partial, file);
     fs.chmodSync(file, 0o600);
   } catch (e) {
     fs.rmSync(partial, { force: true });
     throw new CliError(`could not write the token file ${file} (${e.code ?? e.message})`);
+  }
+}
+
+/**
+ * `dir` and any missing folders above it. Not `mkdirSync(…, { recursive })`:
+ * where a folder exists but cannot hold children (a dangling symlink, a path
+ * under /proc) the kernel answers ENOENT, and Node's recursive mkdir retries
+ * that forever. Here a folder is retried once, after its parent was made.
+ */
+function makeDirs(dir, mode) {
+  const make = () => {
+    try {
+      fs.mkdirSync(dir, { mode });
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+  };
+  try {
+    make();
+  } catch (e) {
+    const up = path.dirname(dir);
+    if (e.code !== 'ENOENT' || up === dir) throw e;
+    makeDirs(up, mode);
+    make();
   }
 }
 

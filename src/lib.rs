@@ -16,3 +16,8 @@ pub mod hub;
 mod bindings;
 #[cfg(target_arch = "wasm32")]
 mod platform;
+// The wasm heap's small-block cache is plain Rust over any allocator: its
+// tests run on the host, against the system allocator.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "platform/small_blocks.rs"]
+mod small_blocks;

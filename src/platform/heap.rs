@@ -1,5 +1,5 @@
 //! The wasm heap: Talc, fed by a source that grows linear memory in large
-//! steps.
+//! steps, behind a cache of small freed blocks (`small_blocks.rs`).
 //!
 //! Talc's own wasm source grows memory by exactly what one allocation needs,
 //! so a heap of small allocations (a tokenizer load makes millions) grows one
@@ -21,6 +21,8 @@ use talc::cell::TalcSyncCell;
 use talc::source::Source;
 use talc::wasm::WasmBinning;
 
+use super::small_blocks::SmallBlocks;
+
 const PAGE: usize = 64 * 1024;
 const MIN_STEP_PAGES: usize = 16;
 const MAX_STEP_PAGES: usize = 1024;
@@ -29,7 +31,8 @@ const MAX_STEP_PAGES: usize = 1024;
 const MAX_PAGES: usize = u32::MAX as usize / PAGE;
 
 #[global_allocator]
-static ALLOCATOR: TalcSyncCell<GrowInSteps, WasmBinning> = TalcSyncCell::new_wasm(GrowInSteps { end: None });
+static ALLOCATOR: SmallBlocks<TalcSyncCell<GrowInSteps, WasmBinning>> =
+    SmallBlocks::new(TalcSyncCell::new_wasm(GrowInSteps { end: None }));
 
 /// Extends one arena at the end of linear memory (as Talc's
 /// `WasmGrowAndExtend` does), in steps proportional to the memory in use.

@@ -18,6 +18,8 @@ mod headers;
 /// The wasm heap allocator (Talc, growing memory in large steps). wasm-only,
 /// like the rest of this module; host tests use the system allocator.
 mod heap;
+/// Freed small blocks kept for reuse, in front of Talc (see its docs).
+mod small_blocks;
 mod timer;
 mod web_cache;
 pub use headers::header_list;

@@ -57,11 +57,16 @@ pkg: tools $(WASM_OPT)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/browser/hubguard_wasm_bg.wasm -o pkg/browser/hubguard_wasm_bg.wasm
 	@echo "browser wasm: $$(wc -c < pkg/browser/hubguard_wasm_bg.wasm) bytes, $$(gzip -9c pkg/browser/hubguard_wasm_bg.wasm | wc -c) gzipped (limit 2621440)"
 	@test $$(gzip -9c pkg/browser/hubguard_wasm_bg.wasm | wc -c) -lt 2621440 || { echo "the gzipped browser wasm is over 2.5 MB"; exit 1; }
+	@# The glue becomes a factory: one wasm instance per tokenizer (shared/runtime.cjs).
+	node pkg-template/build/glue-factory.mjs nodejs pkg/node/hubguard_wasm.js
+	node pkg-template/build/glue-factory.mjs web pkg/browser/hubguard_wasm.js
+	@# Their typings describe the glue before it became a factory; index.d.ts is the package's.
+	rm -f pkg/*/hubguard_wasm.d.ts pkg/*/hubguard_wasm_bg.wasm.d.ts
 	cp -R pkg-template/. pkg/
-	@# One source for the shared API, in both module formats: the browser
+	rm -rf pkg/build
+	@# One source for the shared code, in both module formats: the browser
 	@# entry imports ESM (no CommonJS in a page), Node's entry requires CJS.
-	sed 's/^module.exports = function createApi/export default function createApi/' pkg/shared/api.cjs > pkg/shared/api.mjs
-	grep -q '^export default function createApi' pkg/shared/api.mjs
+	node pkg-template/build/esm.mjs pkg/shared
 	cp README.md pkg/README.md
 	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json
 	@echo "built pkg/ (hubguard $(CRATE_VERSION))"

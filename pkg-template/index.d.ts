@@ -24,7 +24,11 @@ export type HubErrorCode =
   | 'NOT_CACHED'
   | 'INTEGRITY'
   | 'CACHE_IO'
-  | 'ABORTED';
+  | 'ABORTED'
+  /** A trap (panic, out of memory, stack overflow) ended this tokenizer's wasm instance; others are unaffected. */
+  | 'TOKENIZER_CRASHED'
+  /** A trap ended the wasm instance the Hub API and the proxy share; the next call gets a new one. */
+  | 'ENGINE_CRASHED';
 
 /** Every error hubguard throws. Messages never contain a token or a signed URL. */
 export declare class HubError extends Error {

@@ -1,12 +1,14 @@
 'use strict';
 // hubguard's Node entry. The ESM entry (index.mjs) re-exports this file, so
-// `import` and `require` in one process share one wasm instance and one
-// HubError class (`instanceof` works across both).
+// `import` and `require` in one process share one runtime and one HubError
+// class (`instanceof` works across both).
 
-const wasm = require('./hubguard_wasm.js');
+const runtime = require('./runtime.cjs');
+const HubError = require('../shared/errors.cjs');
 const createApi = require('../shared/api.cjs');
 const { toNodeHandler } = require('./node-http.cjs');
 const createHubApi = require('./hub-api.cjs');
+const createHubProxy = require('./proxy.cjs');
 
 /**
  * Settings shared by every load, like Transformers.js' `env`.
@@ -14,23 +16,8 @@ const createHubApi = require('./hub-api.cjs');
  * https://huggingface.co.
  */
 const env = { endpoint: undefined };
-const { AutoTokenizer, PreTrainedTokenizer, HubError, start } = createApi({ wasm, env });
-// Node's wasm module is ready at require time: register HubError now so
-// that even a synchronous first error is a HubError.
-start();
-const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ wasm, env, start });
-
-/**
- * The token proxy for browser apps, as a Fetch-API handler:
- * `(request, context?) => Promise<Response>`. It holds the server's token
- * (option, else HF_TOKEN / the token file) and serves only `allow`ed repos.
- * Options: { allow, origins, endpoint, token, basePath, rateLimit:
- * { requests, perSeconds }, maxConcurrent }.
- */
-function createHubProxy(options) {
-  const proxy = new wasm.HubProxy(options);
-  return (request, context) => proxy.handle(request, context);
-}
+const { AutoTokenizer, PreTrainedTokenizer } = createApi({ runtime, env });
+const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ runtime, env });
 
 module.exports = {
   AutoTokenizer,

@@ -5,6 +5,7 @@
 //! registers it at load time).
 
 mod context;
+mod crash;
 mod errors;
 mod options;
 mod progress;

@@ -1,15 +1,11 @@
 //! `loadTokenizer(repoId, options, env)` and the `Tokenizer` it returns.
 
-use std::cell::RefCell;
-use std::collections::HashSet;
-
 use wasm_bindgen::prelude::*;
 
 use super::context::hub_context;
 use super::errors::to_js;
 use super::options::{string_arg, Options};
 use super::progress::report_progress;
-use crate::core::classify::needs_credentials;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
@@ -19,6 +15,7 @@ use crate::hub::commit_cache::CommitCache;
 use crate::hub::credentials::{Anonymous, Credentials};
 use crate::hub::download::HubClient;
 use crate::hub::progress::Progress;
+use crate::hub::routing::{route, Routed, Routes};
 use crate::hub::tokenizer_files::load_tokenizer;
 use crate::hub::transport::Transport;
 use crate::platform;
@@ -26,17 +23,21 @@ use crate::platform;
 const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
 
 /// Load a repo's tokenizer. `env` is the package's shared settings object
-/// (`env.endpoint`); `options` the call's own (`revision`, `token`,
-/// `progress_callback`).
+/// (`env.endpoint`, `env.proxy`); `options` the call's own (`revision`,
+/// `token`, `progress_callback`); `proxy_first` says the app's JS already
+/// saw this repo need the proxy (the returned tokenizer's `viaProxy` tells
+/// it to remember the repo).
 #[wasm_bindgen(js_name = loadTokenizer)]
-pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue) -> Result<JsTokenizer, JsValue> {
-    load_inner(&repo_id, &options, &env)
-        .await
-        .map(|inner| JsTokenizer { inner })
-        .map_err(to_js)
+pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue, proxy_first: bool) -> Result<JsTokenizer, JsValue> {
+    load_inner(&repo_id, &options, &env, proxy_first).await.map_err(to_js)
 }
 
-async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Result<LoadedTokenizer, HubError> {
+async fn load_inner(
+    repo_id: &JsValue,
+    options: &JsValue,
+    env: &JsValue,
+    proxy_first: bool,
+) -> Result<JsTokenizer, HubError> {
     let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
     let options = Options::new(options, FROM_PRETRAINED)?;
     let revision = match options.string("revision")? {
@@ -83,20 +84,14 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
             }
         }
     };
-    let sticky = PROXIED_REPOS.with(|r| r.borrow().contains(repo.as_str()));
-    let result = match &context.proxy {
-        Some(proxy) if sticky || context.proxy_all => load(proxy.clone(), true).await,
-        _ => match load(context.endpoint.clone(), false).await {
-            // Gated or private: repeat through the app's proxy, and send this
-            // repo there for the rest of the session.
-            Err(e) if needs_credentials(&e) && context.proxy.is_some() => {
-                PROXIED_REPOS.with(|r| r.borrow_mut().insert(repo.as_str().to_owned()));
-                load(context.proxy.clone().expect("checked"), true).await
-            }
-            other => other,
-        },
+    let routes = Routes {
+        hub: context.endpoint.clone(),
+        proxy: context.proxy.clone(),
+        proxy_first: proxy_first || context.proxy_all,
     };
-    result.map_err(|e| e.about(repo.as_str(), None))
+    let Routed { result, via_proxy } = route(&routes, load).await;
+    let inner = result.map_err(|e| e.about(repo.as_str(), None))?;
+    Ok(JsTokenizer { inner, via_proxy })
 }
 
 /// Without a filesystem cache: through the Cache API where there is one
@@ -117,15 +112,11 @@ async fn load_uncached<T: Transport, C: Credentials>(
     load_tokenizer(&source, RepoType::Model, repo, revision, report).await
 }
 
-thread_local! {
-    /// Repos the Hub refused anonymously: later loads go straight to the proxy.
-    static PROXIED_REPOS: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
-}
-
 /// A loaded tokenizer; its methods are in tokenizer_api.rs.
 #[wasm_bindgen(js_name = Tokenizer)]
 pub struct JsTokenizer {
     pub(super) inner: LoadedTokenizer,
+    via_proxy: bool,
 }
 
 #[wasm_bindgen(js_class = Tokenizer)]
@@ -134,5 +125,12 @@ impl JsTokenizer {
     #[wasm_bindgen(getter)]
     pub fn config(&self) -> JsValue {
         js_sys::JSON::parse(&self.inner.config().to_string()).unwrap_or(JsValue::NULL)
+    }
+
+    /// Whether it was loaded through the app's proxy (the JS side then
+    /// sends this repo's later loads there first).
+    #[wasm_bindgen(getter, js_name = viaProxy)]
+    pub fn via_proxy(&self) -> bool {
+        self.via_proxy
     }
 }

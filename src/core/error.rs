@@ -37,6 +37,12 @@ pub enum ErrorCode {
     CacheIo,
     /// The caller's AbortSignal fired.
     Aborted,
+    /// A trap (panic, out of memory, stack overflow) ended the wasm
+    /// instance of one tokenizer; no other tokenizer is affected.
+    TokenizerCrashed,
+    /// A trap ended the wasm instance the Hub API and the proxy share; the
+    /// next call gets a new one.
+    EngineCrashed,
 }
 
 impl ErrorCode {
@@ -67,6 +73,8 @@ impl ErrorCode {
             ErrorCode::Integrity => "INTEGRITY",
             ErrorCode::CacheIo => "CACHE_IO",
             ErrorCode::Aborted => "ABORTED",
+            ErrorCode::TokenizerCrashed => "TOKENIZER_CRASHED",
+            ErrorCode::EngineCrashed => "ENGINE_CRASHED",
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod classify;
+pub mod crash;
 pub mod endpoint;
 pub mod environment;
 pub mod error;

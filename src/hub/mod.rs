@@ -13,6 +13,7 @@ pub mod download;
 pub mod lock;
 pub mod metadata;
 pub mod progress;
+pub mod routing;
 pub mod snapshot;
 pub mod source;
 pub mod store;

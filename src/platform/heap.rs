@@ -14,6 +14,7 @@
 use core::alloc::Layout;
 use core::arch::wasm32::memory_grow;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use talc::base::binning::Binning;
 use talc::base::Talc;
@@ -29,6 +30,15 @@ const MAX_STEP_PAGES: usize = 1024;
 /// The last page stays ungrown: with all 65,536 pages, the arena's end would
 /// be address 2^32, which wraps to null in a 32-bit pointer.
 const MAX_PAGES: usize = u32::MAX as usize / PAGE;
+
+/// The size of the last allocation the heap could not grow for (0: none).
+/// Set inside the allocator, where nothing may allocate or call out; read by
+/// the JS runtime after a trap to say the instance ran out of memory.
+static EXHAUSTED: AtomicUsize = AtomicUsize::new(0);
+
+pub fn heap_exhausted() -> usize {
+    EXHAUSTED.load(Ordering::Relaxed)
+}
 
 #[global_allocator]
 static ALLOCATOR: SmallBlocks<TalcSyncCell<GrowInSteps, WasmBinning>> =
@@ -53,6 +63,7 @@ unsafe impl Source for GrowInSteps {
         let current_pages = core::arch::wasm32::memory_size::<0>();
         let room = MAX_PAGES.saturating_sub(current_pages);
         if needed_pages > room {
+            EXHAUSTED.store(layout.size(), Ordering::Relaxed);
             return Err(());
         }
         let step = current_pages
@@ -62,7 +73,10 @@ unsafe impl Source for GrowInSteps {
         // Near the 4 GiB limit, a full step may not fit where the need does.
         let (previous_pages, grown_pages) = match memory_grow::<0>(step) {
             usize::MAX => match memory_grow::<0>(needed_pages) {
-                usize::MAX => return Err(()),
+                usize::MAX => {
+                    EXHAUSTED.store(layout.size(), Ordering::Relaxed);
+                    return Err(());
+                }
                 previous => (previous, needed_pages),
             },
             previous => (previous, step),

@@ -5,14 +5,12 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { consumerDir, runScript } from './support/consumer.mjs';
+import { importBrowserBuild, runScript } from './support/consumer.mjs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { useHub, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
 
 const local = useHub();
-const pkgDir = path.join(consumerDir, 'node_modules/hubguard');
 // Transformers.js, for its Tensor: a model's output ids go straight to decode.
 const transformersUrl = pathToFileURL(createRequire(import.meta.url).resolve('@huggingface/transformers')).href;
 
@@ -229,12 +227,7 @@ test('Node build: callable tokenizer, chat templates, typed errors that leave th
 
 test('browser build: the same API and errors', async () => {
   const source = `
-    import { readFileSync } from 'node:fs';
-    import { pathToFileURL } from 'node:url';
-    const dir = ${JSON.stringify(pkgDir)};
-    const glue = await import(pathToFileURL(dir + '/browser/hubguard_wasm.js'));
-    glue.initSync({ module: readFileSync(dir + '/browser/hubguard_wasm_bg.wasm') });
-    const { AutoTokenizer, PreTrainedTokenizer, HubError, env } = await import(pathToFileURL(dir + '/browser/index.js'));
+    ${importBrowserBuild('{ AutoTokenizer, PreTrainedTokenizer, HubError, env }')}
     const { Tensor } = await import(${JSON.stringify(transformersUrl)});
     env.endpoint = ${JSON.stringify(local.hub.url)};
     const attempt = async (f) => {

@@ -25,7 +25,7 @@ use talc::wasm::WasmBinning;
 use super::small_blocks::SmallBlocks;
 
 const PAGE: usize = 64 * 1024;
-const MIN_STEP_PAGES: usize = 16;
+const MIN_STEP_PAGES: usize = 256;
 const MAX_STEP_PAGES: usize = 1024;
 /// The last page stays ungrown: with all 65,536 pages, the arena's end would
 /// be address 2^32, which wraps to null in a 32-bit pointer.

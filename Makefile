@@ -26,10 +26,12 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download bench-next bench-isolation clean
+.PHONY: pkg demo test tools deps lint consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download bench-next bench-isolation clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@if [ "$$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  cargo install --locked --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
@@ -85,6 +87,14 @@ demo: tools deps consumer
 test-rust:
 	cargo test --quiet
 
+# Lint gates: formatting, and clippy with warnings as errors on the host
+# (tests included) and on wasm32 with each build's feature.
+lint: tools
+	cargo fmt --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --target $(WASM_TARGET) --features node -- -D warnings
+	cargo clippy --quiet --target $(WASM_TARGET) --features browser -- -D warnings
+
 test-node: consumer
 	node --test --test-reporter=spec tests/node/
 
@@ -105,7 +115,7 @@ test-browser: www-build
 test-python:
 	$(PYTHON) -m pytest -q tests/python
 
-test: tools deps test-rust test-node test-browser test-python
+test: tools deps lint test-rust test-node test-browser test-python
 
 bench: tools deps consumer
 	cd tests/bench/crate_native && cargo build --quiet --release

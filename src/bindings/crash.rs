@@ -17,7 +17,12 @@ pub fn set_crash_reporter(reporter: Function) {
     REPORTER.with(|r| *r.borrow_mut() = Some(reporter));
     std::panic::set_hook(Box::new(|info| {
         let location = info.location().map(|l| (l.file(), l.line()));
-        let message = panic_text(info.payload_as_str(), location);
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        let message = panic_text(text, location);
         REPORTER.with(|r| {
             if let Some(reporter) = r.try_borrow().ok().as_ref().and_then(|r| r.as_ref()) {
                 let _ = reporter.call1(&JsValue::NULL, &JsValue::from_str(&message));

@@ -173,17 +173,24 @@ mod tests {
     #[test]
     fn other_traps_are_quoted() {
         let r = report("RuntimeError: memory access out of bounds", None, 0);
-        assert_eq!(r.cause(), TrapCause::Other("RuntimeError: memory access out of bounds".into()));
+        assert_eq!(
+            r.cause(),
+            TrapCause::Other("RuntimeError: memory access out of bounds".into())
+        );
     }
 
     #[test]
     fn panic_locations_leave_out_the_build_machines_folders() {
-        let file = "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokenizers-0.23.2/src/tokenizer/normalizer.rs";
+        let file =
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokenizers-0.23.2/src/tokenizer/normalizer.rs";
         assert_eq!(
             panic_text(Some("index out of bounds"), Some((file, 373))),
             "index out of bounds (at tokenizers-0.23.2/src/tokenizer/normalizer.rs:373)"
         );
-        assert_eq!(panic_text(None, Some(("src/core/x.rs", 3))), "(no message) (at src/core/x.rs:3)");
+        assert_eq!(
+            panic_text(None, Some(("src/core/x.rs", 3))),
+            "(no message) (at src/core/x.rs:3)"
+        );
         assert_eq!(panic_text(Some("m"), None), "m");
     }
 

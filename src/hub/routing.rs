@@ -73,7 +73,11 @@ mod tests {
 
     /// Runs `route`, answering from the Hub with `hub_answer`; returns the
     /// result, whether it went via the proxy, and the endpoints tried.
-    fn run(proxy: Option<&str>, proxy_first: bool, hub_answer: Result<u8, HubError>) -> (Result<u8, HubError>, bool, Vec<String>) {
+    fn run(
+        proxy: Option<&str>,
+        proxy_first: bool,
+        hub_answer: Result<u8, HubError>,
+    ) -> (Result<u8, HubError>, bool, Vec<String>) {
         let routes = Routes {
             hub: endpoint("https://hub.example"),
             proxy: proxy.map(endpoint),
@@ -81,7 +85,11 @@ mod tests {
         };
         let tried = RefCell::new(Vec::new());
         let routed = pollster::block_on(route(&routes, |e: Endpoint, via_proxy| {
-            tried.borrow_mut().push(format!("{}{}", e.origin_text(), if via_proxy { " (proxy)" } else { "" }));
+            tried.borrow_mut().push(format!(
+                "{}{}",
+                e.origin_text(),
+                if via_proxy { " (proxy)" } else { "" }
+            ));
             let answer = if via_proxy { Ok(2) } else { hub_answer.clone() };
             async move { answer }
         }));

@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps lint consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download bench-next bench-isolation clean
+.PHONY: pkg demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-download bench-next bench-isolation clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -98,6 +98,14 @@ lint: tools
 test-node: consumer
 	node --test --test-reporter=spec tests/node/
 
+# The typings, checked by tsc as each build's users resolve them (tests/types):
+# Node code under the `node` condition, page code under `browser` without
+# Node's types. Each file also holds what must not compile (@ts-expect-error).
+test-types: consumer
+	rm -rf $(CONSUMER)/types-check && cp -R tests/types $(CONSUMER)/types-check
+	tests/node_modules/.bin/tsc -p $(CONSUMER)/types-check/tsconfig.node.json
+	tests/node_modules/.bin/tsc -p $(CONSUMER)/types-check/tsconfig.browser.json
+
 # The demo page, built by Vite from the packed package's browser build.
 www-build: consumer
 	npm ci --prefix www --no-audit --no-fund --loglevel=error
@@ -115,7 +123,7 @@ test-browser: www-build
 test-python:
 	$(PYTHON) -m pytest -q tests/python
 
-test: tools deps lint test-rust test-node test-browser test-python
+test: tools deps lint test-rust test-node test-types test-browser test-python
 
 bench: tools deps consumer
 	cd tests/bench/crate_native && cargo build --quiet --release

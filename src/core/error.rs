@@ -150,7 +150,12 @@ mod tests {
             .lines()
             .skip(1)
             .take_while(|line| !line.trim().is_empty())
-            .filter_map(|line| line.trim().strip_prefix("| '")?.trim_end_matches(';').strip_suffix('\''))
+            .filter_map(|line| {
+                line.trim()
+                    .strip_prefix("| '")?
+                    .trim_end_matches(';')
+                    .strip_suffix('\'')
+            })
             .collect();
         let mut codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         typed.sort_unstable();

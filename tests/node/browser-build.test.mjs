@@ -32,7 +32,7 @@ test('the browser files contain no environment reading and no Authorization head
     }
   }
   const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  assert.equal(pkg.exports['.'].browser, './browser/index.js');
+  assert.equal(pkg.exports['.'].browser.default, './browser/index.js');
 });
 
 /** Runs `body` with the browser entry loaded as `hubguard` would be in a page. */

@@ -1,0 +1,104 @@
+//! `createHubFetch(options)` / `configureTransformers(env, options)`: the
+//! per-instance options, as a serde struct. An unknown key is refused with
+//! INVALID_OPTION naming it (a typo such as `cacheDirectory` must not be
+//! silently ignored). `F` is the type a JS callback arrives as (a JS value
+//! in the wasm build; anything in host tests).
+
+use serde::Deserialize;
+
+use crate::core::error::{ErrorCode, HubError};
+use crate::core::token::TokenOption;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchOptions<F> {
+    /// A token (Node), or `false` for none even if HF_TOKEN is set.
+    #[serde(default)]
+    pub token: Option<TokenValue>,
+    /// Instead of `env.endpoint` / HF_ENDPOINT.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Instead of `env.proxy`.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    #[serde(default, rename = "proxyAll")]
+    pub proxy_all: Option<bool>,
+    #[serde(default, alias = "cacheDir")]
+    pub cache_dir: Option<String>,
+    #[serde(default, alias = "localFilesOnly")]
+    pub local_files_only: Option<bool>,
+    /// Download progress of the files hubguard fetches (Transformers.js'
+    /// event shape).
+    #[serde(default)]
+    pub progress_callback: Option<F>,
+}
+
+/// `token`: a string, or `false`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum TokenValue {
+    Value(String),
+    Flag(bool),
+}
+
+impl<F> FetchOptions<F> {
+    pub fn token_option(&self) -> Result<TokenOption, HubError> {
+        match &self.token {
+            None => Ok(TokenOption::Unset),
+            Some(TokenValue::Flag(false)) => Ok(TokenOption::Disabled),
+            Some(TokenValue::Value(token)) => Ok(TokenOption::Value(token.clone())),
+            Some(TokenValue::Flag(true)) => Err(options_error("`token` must be a string or false")),
+        }
+    }
+}
+
+/// A serde error about the options object, as the caller should see it:
+/// serde names the offending key (`unknown field `cacheDirectory``).
+pub fn options_error(detail: &str) -> HubError {
+    // serde quotes a value it could not read; a token may be that value.
+    let detail = crate::core::redact::redact_secrets(detail);
+    HubError::new(
+        ErrorCode::InvalidOption,
+        format!(
+            "createHubFetch: {detail}. The options are token, endpoint, proxy, proxyAll, cache_dir, \
+             local_files_only and progress_callback."
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<FetchOptions<serde_json::Value>, HubError> {
+        serde_json::from_str(json).map_err(|e| options_error(&e.to_string()))
+    }
+
+    #[test]
+    fn known_keys_and_aliases() {
+        let o = parse(r#"{"token": false, "cacheDir": "/c", "localFilesOnly": true, "proxyAll": true}"#).unwrap();
+        assert!(matches!(o.token_option().unwrap(), TokenOption::Disabled));
+        assert_eq!(o.cache_dir.as_deref(), Some("/c"));
+        assert_eq!((o.local_files_only, o.proxy_all), (Some(true), Some(true)));
+        let o = parse(r#"{"token": "hf_abc", "endpoint": null}"#).unwrap();
+        assert!(matches!(o.token_option().unwrap(), TokenOption::Value(_)));
+        assert_eq!(o.endpoint, None);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let err = parse(r#"{"cacheDirectory": "/c"}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidOption);
+        assert!(err.message.contains("cacheDirectory"), "{}", err.message);
+    }
+
+    #[test]
+    fn wrong_types_are_refused_without_quoting_a_token() {
+        let err = parse(r#"{"token": true}"#).unwrap().token_option().unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidOption);
+        let err = parse(r#"{"endpoint": 5}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidOption);
+        let err = parse(r#"{"proxy": "hf_abcdefghijklmnopqrstu", "oops": 1}"#).unwrap_err();
+        assert!(!err.message.contains("hf_abcdefghij"), "{}", err.message);
+    }
+}

@@ -62,6 +62,8 @@ pkg: tools $(WASM_OPT)
 	@# entry imports ESM (no CommonJS in a page), Node's entry requires CJS.
 	sed 's/^module.exports = function createApi/export default function createApi/' pkg/shared/api.cjs > pkg/shared/api.mjs
 	grep -q '^export default function createApi' pkg/shared/api.mjs
+	sed 's/^module.exports = function createHubFetchApi/export default function createHubFetchApi/' pkg/shared/hub-fetch.cjs > pkg/shared/hub-fetch.mjs
+	grep -q '^export default function createHubFetchApi' pkg/shared/hub-fetch.mjs
 	cp README.md pkg/README.md
 	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json
 	@echo "built pkg/ (hubguard $(CRATE_VERSION))"

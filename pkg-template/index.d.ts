@@ -316,3 +316,43 @@ export declare function modelInfo(
 export declare function whoami(options?: {
   token?: string;
 }): Promise<{ name: string; type: string; orgs?: Array<{ name: string }>; [key: string]: unknown }>;
+
+/** Options of `createHubFetch` and `configureTransformers`; an unknown key is INVALID_OPTION. */
+export interface HubFetchOptions {
+  /** Node only (the browser build refuses it: TOKEN_REFUSED). Default HF_TOKEN, then the token file; `false` sends none. */
+  token?: string | false;
+  /** Instead of `env.endpoint` / HF_ENDPOINT. */
+  endpoint?: string;
+  /** Instead of `env.proxy`: the app's hubguard proxy, for gated and private repos. */
+  proxy?: string;
+  /** Instead of `env.proxyAll`. */
+  proxyAll?: boolean;
+  /** Node: the huggingface_hub cache folder (default HF_HUB_CACHE, HF_HOME/hub, ...). */
+  cache_dir?: string;
+  /** Node: answer from the cache only (as HF_HUB_OFFLINE=1). */
+  local_files_only?: boolean;
+  /** Progress of the files hubguard downloads (Transformers.js' event shape). */
+  progress_callback?: (event: ProgressInfo) => void;
+}
+
+/**
+ * A fetch for Transformers.js' `env.fetch`: Hub file URLs on hubguard's
+ * endpoint (`/{repo}/resolve/{revision}/{path}`, datasets/ and spaces/ too)
+ * are served through hubguard (Node: the token rule and the huggingface_hub
+ * cache, streamed from disk; browser: straight from the Hub, or through
+ * `env.proxy` for gated and private repos). Any other request goes to the
+ * platform's fetch unchanged. A missing file is a 404; a refusal (GATED_REPO,
+ * REPO_NOT_FOUND, INVALID_TOKEN, ...) is thrown as a HubError.
+ */
+export declare function hubFetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+
+/** A `hubFetch` with its own options. */
+export declare function createHubFetch(options?: HubFetchOptions): typeof hubFetch;
+
+/**
+ * Sets Transformers.js' `env.fetch` and `env.remoteHost` (hubguard's
+ * endpoint); in Node also `env.useCustomCache` / `env.customCache`, over the
+ * huggingface_hub cache, so every file is stored once and ONNX files are
+ * loaded by path. Returns the `env` it was given.
+ */
+export declare function configureTransformers<E extends object>(env: E, options?: HubFetchOptions): E;

@@ -5,6 +5,7 @@
 
 import init, * as wasm from './hubguard_wasm.js';
 import createApi from '../shared/api.mjs';
+import createHubFetchApi from '../shared/hub-fetch.mjs';
 
 /**
  * Settings shared by every load.
@@ -18,6 +19,12 @@ export const env = { proxy: undefined, proxyAll: false, endpoint: undefined };
 let starting;
 const api = createApi({ wasm, env, ready: () => (starting ??= init()) });
 export const { AutoTokenizer, PreTrainedTokenizer, HubError } = api;
+// hubFetch / configureTransformers: public repos straight from the Hub,
+// gated and private ones through env.proxy; never a token.
+export const { hubFetch, createHubFetch, configureTransformers } = createHubFetchApi({
+  wasm, env, start: api.start, proxiedRepos: api.proxiedRepos, HubError: api.HubError,
+  build: { remoteHost: (options) => `${options?.endpoint ?? env.endpoint ?? 'https://huggingface.co'}/` },
+});
 
 // Some bundler setups define a process environment object in the page, and a token
 // in it is readable by every visitor. hubguard never uses it; it says so once.

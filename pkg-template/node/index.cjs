@@ -7,6 +7,8 @@ const wasm = require('./hubguard_wasm.js');
 const createApi = require('../shared/api.cjs');
 const { toNodeHandler } = require('./node-http.cjs');
 const createHubApi = require('./hub-api.cjs');
+const createHubFetchApi = require('../shared/hub-fetch.cjs');
+const nodeFetchParts = require('./transformers.cjs');
 
 /**
  * Settings shared by every load, like Transformers.js' `env`.
@@ -14,11 +16,15 @@ const createHubApi = require('./hub-api.cjs');
  * https://huggingface.co.
  */
 const env = { endpoint: undefined };
-const { AutoTokenizer, PreTrainedTokenizer, HubError, start } = createApi({ wasm, env });
+const { AutoTokenizer, PreTrainedTokenizer, HubError, start, proxiedRepos } = createApi({ wasm, env });
 // Node's wasm module is ready at require time: register HubError now so
 // that even a synchronous first error is a HubError.
 start();
 const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ wasm, env, start });
+// hubFetch / configureTransformers: Transformers.js loads models through hubguard.
+const { hubFetch, createHubFetch, configureTransformers } = createHubFetchApi({
+  wasm, env, start, proxiedRepos, HubError, build: nodeFetchParts({ wasm, env, HubError }),
+});
 
 /**
  * The token proxy for browser apps, as a Fetch-API handler:
@@ -44,4 +50,7 @@ module.exports = {
   fileExists,
   modelInfo,
   whoami,
+  hubFetch,
+  createHubFetch,
+  configureTransformers,
 };

@@ -29,6 +29,9 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
   }
 
   const INTERNAL = Symbol('hubguard.internal');
+  // Repos the Hub refused anonymously: later loads go straight to env.proxy.
+  // One set for the page, shared by tokenizer loads and hubFetch.
+  const proxiedRepos = new Set();
   let warnedNoGenerationTag = false;
 
   const invalid = (message) => new HubError(message, { code: 'INVALID_OPTION' });
@@ -372,10 +375,10 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
      */
     static async from_pretrained(repoId, options = {}) {
       await start();
-      const inner = await wasm.loadTokenizer(repoId, options, env);
+      const inner = await wasm.loadTokenizer(repoId, options, env, proxiedRepos);
       return new PreTrainedTokenizer(INTERNAL, inner);
     }
   }
 
-  return { AutoTokenizer, PreTrainedTokenizer, HubError, env, start };
+  return { AutoTokenizer, PreTrainedTokenizer, HubError, env, start, proxiedRepos };
 };

@@ -6,6 +6,8 @@
 
 mod context;
 mod errors;
+mod fetch_context;
+mod hub_fetch;
 mod options;
 mod progress;
 mod tokenizer;

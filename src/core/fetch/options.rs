@@ -9,28 +9,39 @@ use serde::Deserialize;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::token::TokenOption;
 
-#[derive(Debug, Default, Deserialize)]
+// Missing keys are `None` (serde's rule for Option fields).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FetchOptions<F> {
     /// A token (Node), or `false` for none even if HF_TOKEN is set.
-    #[serde(default)]
     pub token: Option<TokenValue>,
     /// Instead of `env.endpoint` / HF_ENDPOINT.
-    #[serde(default)]
     pub endpoint: Option<String>,
     /// Instead of `env.proxy`.
-    #[serde(default)]
     pub proxy: Option<String>,
-    #[serde(default, rename = "proxyAll")]
+    #[serde(rename = "proxyAll")]
     pub proxy_all: Option<bool>,
-    #[serde(default, alias = "cacheDir")]
+    #[serde(alias = "cacheDir")]
     pub cache_dir: Option<String>,
-    #[serde(default, alias = "localFilesOnly")]
+    #[serde(alias = "localFilesOnly")]
     pub local_files_only: Option<bool>,
     /// Download progress of the files hubguard fetches (Transformers.js'
     /// event shape).
-    #[serde(default)]
     pub progress_callback: Option<F>,
+}
+
+impl<F> Default for FetchOptions<F> {
+    fn default() -> Self {
+        FetchOptions {
+            token: None,
+            endpoint: None,
+            proxy: None,
+            proxy_all: None,
+            cache_dir: None,
+            local_files_only: None,
+            progress_callback: None,
+        }
+    }
 }
 
 /// `token`: a string, or `false`.

@@ -11,7 +11,7 @@ use super::context::is_truthy;
 use super::options::{wrong_type, Options};
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
-use crate::core::fetch::{options_error, FetchOptions};
+use crate::core::fetch::{check_keys, options_error, FetchOptions};
 use crate::hub::credentials::Credentials;
 use crate::platform::{self, HttpTransport};
 
@@ -48,7 +48,25 @@ pub fn read_options(options: &JsValue) -> Result<HubFetchOptions, HubError> {
     if !options.is_object() {
         return Err(wrong_type(WHAT, "options", "an object"));
     }
-    serde_wasm_bindgen::from_value(options.clone()).map_err(|e| options_error(&e.to_string()))
+    let keys: Vec<String> = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    check_keys(keys.iter().map(String::as_str))?;
+    serde_wasm_bindgen::from_value(options.clone()).map_err(|e| {
+        // serde-wasm-bindgen does not say which key held the wrong type:
+        // the one that fails on its own does.
+        let culprit = keys.iter().find(|key| {
+            let single = js_sys::Object::new();
+            let value = js_sys::Reflect::get(options, &key.as_str().into()).unwrap_or(JsValue::UNDEFINED);
+            let _ = js_sys::Reflect::set(&single, &key.as_str().into(), &value);
+            serde_wasm_bindgen::from_value::<HubFetchOptions>(single.into()).is_err()
+        });
+        match culprit {
+            Some(key) => options_error(&format!("`{key}`: {e}")),
+            None => options_error(&e.to_string()),
+        }
+    })
 }
 
 pub fn fetch_context(

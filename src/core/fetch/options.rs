@@ -30,6 +30,33 @@ pub struct FetchOptions<F> {
     pub progress_callback: Option<F>,
 }
 
+/// Every key the struct reads, aliases included. serde-wasm-bindgen reads
+/// only a struct's own fields from a JS object, so `deny_unknown_fields`
+/// never sees the others there: the binding checks the object's keys
+/// against this list (a host test keeps it equal to the struct's).
+pub const KEYS: &[&str] = &[
+    "token",
+    "endpoint",
+    "proxy",
+    "proxyAll",
+    "cache_dir",
+    "cacheDir",
+    "local_files_only",
+    "localFilesOnly",
+    "progress_callback",
+];
+
+/// INVALID_OPTION naming the first key that is not an option.
+pub fn check_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<(), HubError> {
+    match keys.into_iter().find(|k| !KEYS.contains(k)) {
+        None => Ok(()),
+        Some(unknown) => Err(options_error(&format!(
+            "unknown option `{}`",
+            crate::core::repo::truncate_for_message(unknown)
+        ))),
+    }
+}
+
 impl<F> Default for FetchOptions<F> {
     fn default() -> Self {
         FetchOptions {
@@ -67,7 +94,7 @@ impl<F> FetchOptions<F> {
 /// serde names the offending key (`unknown field `cacheDirectory``).
 pub fn options_error(detail: &str) -> HubError {
     // serde quotes a value it could not read; a token may be that value.
-    let detail = crate::core::redact::redact_secrets(detail);
+    let detail = crate::core::redact::redact_secrets(detail.trim_start_matches("Error: "));
     HubError::new(
         ErrorCode::InvalidOption,
         format!(
@@ -101,6 +128,21 @@ mod tests {
         let err = parse(r#"{"cacheDirectory": "/c"}"#).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidOption);
         assert!(err.message.contains("cacheDirectory"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_key_list_is_the_structs() {
+        for key in KEYS {
+            let json = format!("{{{key:?}: null}}");
+            assert!(parse(&json).is_ok(), "{key} is in KEYS but not read by the struct");
+            check_keys([*key]).unwrap();
+        }
+        for unknown in ["cacheDirectory", "Token", "revision"] {
+            assert!(parse(&format!("{{{unknown:?}: null}}")).is_err());
+            let err = check_keys(["token", unknown]).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidOption);
+            assert!(err.message.contains(&format!("`{unknown}`")), "{}", err.message);
+        }
     }
 
     #[test]

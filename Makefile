@@ -87,8 +87,8 @@ test-node: consumer
 
 # The demo page, built by Vite from the packed package's browser build.
 www-build: consumer
-	npm ci --prefix www --no-audit --no-fund --loglevel=error
-	npm install --prefix www --no-save --no-audit --no-fund --loglevel=error ./target/hubguard-$(CRATE_VERSION).tgz
+	npm ci --prefix www --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm install --prefix www --no-save --ignore-scripts --no-audit --no-fund --loglevel=error ./target/hubguard-$(CRATE_VERSION).tgz
 	npm run --prefix www --silent build
 
 # The local Hub, the proxy and the page, in one command.

@@ -1,47 +1,20 @@
 // Transformers.js (the real 4.x from tests/node_modules) in child processes
-// of the consumer project, and the tiny BERT-shaped ONNX models it loads,
-// made at test time by tests/fixtures/tiny_bert.py (the `onnx` package).
+// of the consumer project, loading the tiny BERT-shaped ONNX models of
+// tests/fixtures/tiny-bert.mjs.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runScript } from './consumer.mjs';
 
+export { makeTinyBert, repoFiles } from '../../fixtures/tiny-bert.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fromTests = createRequire(path.resolve(here, '../../package.json'));
 /** The Node build of Transformers.js, as a URL a child can import. */
 export const transformersUrl = pathToFileURL(fromTests.resolve('@huggingface/transformers')).href;
-
-/** Runs tiny_bert.py into `dir` (extra args: --external, --seed N, --rows N, --hidden N). */
-export function makeTinyBert(dir, args = []) {
-  const script = path.resolve(here, '../../fixtures/tiny_bert.py');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.PYTHON ?? 'python3', [script, dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(dir) : reject(new Error(`tiny_bert.py failed (is the onnx package installed? make deps):\n${err}`)),
-    );
-  });
-}
-
-/** A fixture folder as emulator repo files; the ONNX files are LFS (behind the CDN). */
-export function repoFiles(dir) {
-  const files = {};
-  const walk = (sub) => {
-    for (const name of readdirSync(path.join(dir, sub))) {
-      const rel = sub ? `${sub}/${name}` : name;
-      if (statSync(path.join(dir, rel)).isDirectory()) walk(rel);
-      else files[rel] = { content: readFileSync(path.join(dir, rel)), lfs: /\.onnx/.test(name) };
-    }
-  };
-  walk('');
-  return files;
-}
 
 /** A fresh folder for a child's HF_HOME or Transformers.js cache. */
 export const scratch = (prefix) => mkdtempSync(path.join(tmpdir(), `hubguard-${prefix}-`));

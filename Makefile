@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download bench-next clean
+.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download bench-next bench-models clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -114,6 +114,11 @@ bench-proxy: tools deps consumer
 # A 200 MB and a 400 MB LFS file: hubguard vs huggingface_hub vs @huggingface/hub.
 bench-download: tools deps consumer
 	node tests/bench/download.mjs
+
+# Transformers.js loading a 200 MB gated ONNX model: alone, with
+# configureTransformers, and with env.fetch = hubFetch; cold and warm.
+bench-models: tools deps consumer
+	node tests/bench/models.mjs
 
 # The tokenizers 1.0 release candidate, in wasm, against the same anchors
 # (tests/bench/next_engine: measured, never shipped). The getrandom cfg

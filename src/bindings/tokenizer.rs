@@ -1,4 +1,4 @@
-//! `loadTokenizer(repoId, options, env)` and the `Tokenizer` it returns.
+//! `loadTokenizer(repoId, options, env, proxiedRepos)` and the `Tokenizer` it returns.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-download bench-next bench-isolation clean
+.PHONY: pkg demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-download bench-next bench-isolation bench-models clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -108,8 +108,8 @@ test-types: consumer
 
 # The demo page, built by Vite from the packed package's browser build.
 www-build: consumer
-	npm ci --prefix www --no-audit --no-fund --loglevel=error
-	npm install --prefix www --no-save --no-audit --no-fund --loglevel=error ./target/hubguard-$(CRATE_VERSION).tgz
+	npm ci --prefix www --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm install --prefix www --no-save --ignore-scripts --no-audit --no-fund --loglevel=error ./target/hubguard-$(CRATE_VERSION).tgz
 	npm run --prefix www --silent build
 
 # The local Hub, the proxy and the page, in one command.
@@ -140,6 +140,11 @@ bench-download: tools deps consumer
 # package when BASELINE names one (a node_modules/hubguard folder).
 bench-isolation: tools deps consumer
 	node tests/bench/isolation.mjs
+
+# Transformers.js loading a 200 MB gated ONNX model: alone, with
+# configureTransformers, and with env.fetch = hubFetch; cold and warm.
+bench-models: tools deps consumer
+	node tests/bench/models.mjs
 
 # The tokenizers 1.0 release candidate, in wasm, against the same anchors
 # (tests/bench/next_engine: measured, never shipped). The getrandom cfg

@@ -7,6 +7,7 @@ import instantiate from './hubguard_wasm.js';
 import HubError from '../shared/errors.mjs';
 import createRuntime from '../shared/runtime.mjs';
 import createApi from '../shared/api.mjs';
+import createHubFetchApi from '../shared/hub-fetch.mjs';
 
 /**
  * Settings shared by every load.
@@ -37,6 +38,13 @@ async function compile() {
 const runtime = createRuntime({ instantiate, compile });
 export const { AutoTokenizer, PreTrainedTokenizer } = createApi({ runtime, env });
 export { HubError };
+// hubFetch / configureTransformers: public repos straight from the Hub,
+// gated and private ones through env.proxy; never a token.
+export const { hubFetch, createHubFetch, configureTransformers } = createHubFetchApi({
+  runtime,
+  env,
+  build: { remoteHost: (options) => `${options?.endpoint ?? env.endpoint ?? 'https://huggingface.co'}/` },
+});
 
 // Some bundler setups define a process environment object in the page, and a token
 // in it is readable by every visitor. hubguard never uses it; it says so once.

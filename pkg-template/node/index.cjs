@@ -9,6 +9,8 @@ const createApi = require('../shared/api.cjs');
 const { toNodeHandler } = require('./node-http.cjs');
 const createHubApi = require('./hub-api.cjs');
 const createHubProxy = require('./proxy.cjs');
+const createHubFetchApi = require('../shared/hub-fetch.cjs');
+const nodeFetchParts = require('./transformers.cjs');
 
 /**
  * Settings shared by every load, like Transformers.js' `env`.
@@ -18,6 +20,12 @@ const createHubProxy = require('./proxy.cjs');
 const env = { endpoint: undefined };
 const { AutoTokenizer, PreTrainedTokenizer } = createApi({ runtime, env });
 const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ runtime, env });
+// hubFetch / configureTransformers: Transformers.js loads models through hubguard.
+const { hubFetch, createHubFetch, configureTransformers } = createHubFetchApi({
+  runtime,
+  env,
+  build: nodeFetchParts({ runtime, env }),
+});
 
 module.exports = {
   AutoTokenizer,
@@ -31,4 +39,7 @@ module.exports = {
   fileExists,
   modelInfo,
   whoami,
+  hubFetch,
+  createHubFetch,
+  configureTransformers,
 };

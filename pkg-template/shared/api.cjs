@@ -388,9 +388,7 @@ module.exports = function createApi({ runtime, env = {} }) {
     static async from_pretrained(repoId, options = {}) {
       await runtime.ready();
       const instance = runtime.forTokenizer(repoId);
-      const proxyFirst = runtime.proxiedRepos.has(repoId);
-      const inner = await instance.runAsync((glue) => glue.loadTokenizer(repoId, options, env, proxyFirst));
-      if (inner.viaProxy) runtime.proxiedRepos.add(repoId);
+      const inner = await instance.runAsync((glue) => glue.loadTokenizer(repoId, options, env, runtime.proxiedRepos));
       return new PreTrainedTokenizer(INTERNAL, instance, inner);
     }
   }

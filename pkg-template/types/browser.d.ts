@@ -3,7 +3,7 @@
 // repos go through the app's proxy (`env.proxy`). The proxy itself, the
 // disk cache and the Hub API are Node-only (node.d.ts).
 
-import type { LoadOptions, PreTrainedTokenizer } from './common';
+import type { FetchOptions, LoadOptions, PreTrainedTokenizer, hubFetch } from './common';
 
 export * from './common';
 
@@ -24,3 +24,16 @@ export declare const env: {
   /** Keep fetched files in the Cache API (cache `hubguard-v1`). Default true. */
   useBrowserCache?: boolean;
 };
+
+/** Options of `createHubFetch` and `configureTransformers` in the browser (never a token). */
+export type HubFetchOptions = FetchOptions;
+
+/** A `hubFetch` with its own options. */
+export declare function createHubFetch(options?: HubFetchOptions): typeof hubFetch;
+
+/**
+ * Sets Transformers.js' `env.fetch` and `env.remoteHost` (hubguard's
+ * endpoint); Transformers.js keeps its own Cache API. Returns the `env` it
+ * was given.
+ */
+export declare function configureTransformers<E extends object>(env: E, options?: HubFetchOptions): E;

@@ -202,3 +202,25 @@ export interface PreTrainedTokenizer {
   (text: string[], options?: TokenizerCallOptions): BatchEncoding<number[][]>;
 }
 
+/** Options of `createHubFetch` and `configureTransformers` that both builds take; an unknown key is INVALID_OPTION. */
+export interface FetchOptions {
+  /** Instead of `env.endpoint` (and HF_ENDPOINT in Node). */
+  endpoint?: string;
+  /** Instead of `env.proxy`: the app's hubguard proxy, for gated and private repos. */
+  proxy?: string;
+  /** Instead of `env.proxyAll`. */
+  proxyAll?: boolean;
+  /** Progress of the files hubguard downloads (Transformers.js' event shape). */
+  progress_callback?: (event: ProgressInfo) => void;
+}
+
+/**
+ * A fetch for Transformers.js' `env.fetch`: Hub file URLs on hubguard's
+ * endpoint (`/{repo}/resolve/{revision}/{path}`, datasets/ and spaces/ too)
+ * are served through hubguard (Node: the token rule and the huggingface_hub
+ * cache, streamed from disk; browser: straight from the Hub, or through
+ * `env.proxy` for gated and private repos). Any other request goes to the
+ * platform's fetch unchanged. A missing file is a 404; a refusal (GATED_REPO,
+ * REPO_NOT_FOUND, INVALID_TOKEN, ...) is thrown as a HubError.
+ */
+export declare function hubFetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;

@@ -2,7 +2,7 @@
 // condition). The browser build's file, browser.d.ts, lacks the token, the
 // cache, the proxy and the Hub API, which exist only here.
 
-import type { LoadOptions, PreTrainedTokenizer, ProgressInfo } from './common';
+import type { FetchOptions, LoadOptions, PreTrainedTokenizer, ProgressInfo, hubFetch } from './common';
 
 export * from './common';
 
@@ -126,3 +126,24 @@ export declare function modelInfo(
 export declare function whoami(options?: {
   token?: string;
 }): Promise<{ name: string; type: string; orgs?: Array<{ name: string }>; [key: string]: unknown }>;
+
+/** Options of `createHubFetch` and `configureTransformers` in Node. */
+export interface HubFetchOptions extends FetchOptions {
+  /** Default HF_TOKEN, then the token file; `false` sends none. */
+  token?: string | false;
+  /** The huggingface_hub cache folder (default HF_HUB_CACHE, HF_HOME/hub, ...). */
+  cache_dir?: string;
+  /** Answer from the cache only (as HF_HUB_OFFLINE=1). */
+  local_files_only?: boolean;
+}
+
+/** A `hubFetch` with its own options. */
+export declare function createHubFetch(options?: HubFetchOptions): typeof hubFetch;
+
+/**
+ * Sets Transformers.js' `env.fetch` and `env.remoteHost` (hubguard's
+ * endpoint), and `env.useCustomCache` / `env.customCache` over the
+ * huggingface_hub cache, so every file is stored once and ONNX files are
+ * loaded by path. Returns the `env` it was given.
+ */
+export declare function configureTransformers<E extends object>(env: E, options?: HubFetchOptions): E;

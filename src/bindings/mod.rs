@@ -7,6 +7,8 @@
 mod context;
 mod crash;
 mod errors;
+mod fetch_context;
+mod hub_fetch;
 mod options;
 mod progress;
 mod tokenizer;

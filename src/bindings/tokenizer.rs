@@ -1,6 +1,7 @@
-//! `loadTokenizer(repoId, options, env)` and the `Tokenizer` it returns.
+//! `loadTokenizer(repoId, options, env, proxiedRepos)` and the `Tokenizer` it returns.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::context::hub_context;
 use super::errors::to_js;
@@ -9,13 +10,14 @@ use super::progress::report_progress;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
+use crate::core::routing::{sticky_key, Route, RouteFacts};
 use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE};
 use crate::hub::cached::CachedHub;
 use crate::hub::commit_cache::CommitCache;
 use crate::hub::credentials::{Anonymous, Credentials};
 use crate::hub::download::HubClient;
 use crate::hub::progress::Progress;
-use crate::hub::routing::{route, Routed, Routes};
+use crate::hub::routing::route;
 use crate::hub::tokenizer_files::load_tokenizer;
 use crate::hub::transport::Transport;
 use crate::platform;
@@ -23,21 +25,23 @@ use crate::platform;
 const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
 
 /// Load a repo's tokenizer. `env` is the package's shared settings object
-/// (`env.endpoint`, `env.proxy`); `options` the call's own (`revision`,
-/// `token`, `progress_callback`); `proxy_first` says the app's JS already
-/// saw this repo need the proxy (the returned tokenizer's `viaProxy` tells
-/// it to remember the repo).
+/// (`env.endpoint`); `options` the call's own (`revision`, `token`,
+/// `progress_callback`); `proxied` the package's set of repos the Hub
+/// refused anonymously, which go straight to the proxy (see `core::routing`).
 #[wasm_bindgen(js_name = loadTokenizer)]
-pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue, proxy_first: bool) -> Result<JsTokenizer, JsValue> {
-    load_inner(&repo_id, &options, &env, proxy_first).await.map_err(to_js)
+pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue, proxied: JsValue) -> Result<JsTokenizer, JsValue> {
+    load_inner(&repo_id, &options, &env, &proxied)
+        .await
+        .map(|inner| JsTokenizer { inner })
+        .map_err(to_js)
 }
 
 async fn load_inner(
     repo_id: &JsValue,
     options: &JsValue,
     env: &JsValue,
-    proxy_first: bool,
-) -> Result<JsTokenizer, HubError> {
+    proxied: &JsValue,
+) -> Result<LoadedTokenizer, HubError> {
     let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
     let options = Options::new(options, FROM_PRETRAINED)?;
     let revision = match options.string("revision")? {
@@ -84,14 +88,23 @@ async fn load_inner(
             }
         }
     };
-    let routes = Routes {
-        hub: context.endpoint.clone(),
-        proxy: context.proxy.clone(),
-        proxy_first: proxy_first || context.proxy_all,
+    let key: JsValue = sticky_key(RepoType::Model, &repo).into();
+    let sticky_set = proxied.dyn_ref::<js_sys::Set>();
+    let facts = RouteFacts {
+        proxy_configured: context.proxy.is_some(),
+        proxy_all: context.proxy_all,
+        sticky: sticky_set.is_some_and(|s| s.has(&key)),
     };
-    let Routed { result, via_proxy } = route(&routes, load).await;
-    let inner = result.map_err(|e| e.about(repo.as_str(), None))?;
-    Ok(JsTokenizer { inner, via_proxy })
+    let routed = route(facts, |way| match (way, &context.proxy) {
+        (Route::Proxy, Some(proxy)) => load(proxy.clone(), true),
+        _ => load(context.endpoint.clone(), false),
+    })
+    .await;
+    // Gated or private: this repo goes through the proxy from now on.
+    if let (true, Some(set)) = (routed.refused_anonymously, sticky_set) {
+        set.add(&key);
+    }
+    routed.result.map_err(|e| e.about(repo.as_str(), None))
 }
 
 /// Without a filesystem cache: through the Cache API where there is one
@@ -116,7 +129,6 @@ async fn load_uncached<T: Transport, C: Credentials>(
 #[wasm_bindgen(js_name = Tokenizer)]
 pub struct JsTokenizer {
     pub(super) inner: LoadedTokenizer,
-    via_proxy: bool,
 }
 
 #[wasm_bindgen(js_class = Tokenizer)]
@@ -125,12 +137,5 @@ impl JsTokenizer {
     #[wasm_bindgen(getter)]
     pub fn config(&self) -> JsValue {
         js_sys::JSON::parse(&self.inner.config().to_string()).unwrap_or(JsValue::NULL)
-    }
-
-    /// Whether it was loaded through the app's proxy (the JS side then
-    /// sends this repo's later loads there first).
-    #[wasm_bindgen(getter, js_name = viaProxy)]
-    pub fn via_proxy(&self) -> bool {
-        self.via_proxy
     }
 }

@@ -7,7 +7,7 @@
 import { downloadFile } from 'hubguard';
 // @ts-expect-error the proxy holds a token: Node only
 import { createHubProxy } from 'hubguard';
-import { AutoTokenizer, HubError, env, type HubErrorCode } from 'hubguard';
+import { AutoTokenizer, HubError, env, configureTransformers, createHubFetch, type HubErrorCode } from 'hubguard';
 
 env.proxy = '/hf';
 env.proxyAll = false;
@@ -21,6 +21,10 @@ const ids: number[] = tokenizer.encode('Hello world!');
 const batch = tokenizer(['Hello', 'world'], { padding: true });
 const mask: number[][] = batch.attention_mask;
 void [ids, mask, downloadFile, createHubProxy];
+
+configureTransformers({ remoteHost: '' }, { proxy: '/hf', proxyAll: false });
+// @ts-expect-error hubFetch never takes a token in a page
+createHubFetch({ token: 'hf_x' });
 
 try {
   // @ts-expect-error the browser build never takes a token

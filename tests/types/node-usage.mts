@@ -14,6 +14,9 @@ import {
   fileExists,
   modelInfo,
   whoami,
+  hubFetch,
+  createHubFetch,
+  configureTransformers,
   type HubErrorCode,
   type ProgressInfo,
 } from 'hubguard';
@@ -51,6 +54,11 @@ try {
 
 const handler = createHubProxy({ allow: ['meta-llama/Llama-2-7b-hf'], origins: ['http://localhost:5173'], basePath: '/hf' });
 http.createServer(toNodeHandler(handler));
+
+const transformersEnv = configureTransformers({ fetch: globalThis.fetch }, { cache_dir: '/tmp/hf', local_files_only: true });
+const ownFetch: typeof fetch = createHubFetch({ token: false, endpoint: 'http://127.0.0.1:8080' });
+const answer: Response = await hubFetch('http://127.0.0.1:8080/a/b/resolve/main/config.json');
+void [transformersEnv.fetch, ownFetch, answer.status];
 
 // @ts-expect-error a misspelled option
 await AutoTokenizer.from_pretrained('a/b', { revison: 'main' });

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod endpoint;
 pub mod environment;
 pub mod error;
+pub mod forward_proxy;
 pub mod patterns;
 pub mod proxy;
 pub mod redact;

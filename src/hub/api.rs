@@ -306,6 +306,7 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
             TransportErrorKind::Connect => format!(
                 "Could not reach {origin} to read {what} ({detail}). Check the network connection and HF_ENDPOINT."
             ),
+            TransportErrorKind::Proxy => crate::core::forward_proxy::failure_message(&detail),
             _ => format!("The connection to {origin} dropped while reading {what} ({detail}); retry."),
         };
         HubError::new(ErrorCode::Network, message)

@@ -35,6 +35,8 @@ mod node_gc;
 #[cfg(feature = "node")]
 mod node_http;
 #[cfg(feature = "node")]
+mod node_proxy_route;
+#[cfg(feature = "node")]
 pub use node::token_file;
 #[cfg(feature = "node")]
 pub use node::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};

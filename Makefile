@@ -81,6 +81,8 @@ test-rust:
 	cargo test --quiet
 
 test-node: consumer
+	@command -v tinyproxy >/dev/null || { echo "tinyproxy is needed (a real forward proxy): apt-get install tinyproxy-bin (.ci/run does)"; exit 1; }
+	@command -v openssl >/dev/null || { echo "openssl is needed (the test Hub's TLS certificate): apt-get install openssl (.ci/run does)"; exit 1; }
 	node --test --test-reporter=spec tests/node/
 
 # The demo page, built by Vite from the packed package's browser build.

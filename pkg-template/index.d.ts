@@ -55,10 +55,12 @@ export interface PretrainedOptions {
   /** Branch, tag or commit hash. Default "main". */
   revision?: string;
   /**
-   * An access token (Node only). Default: HF_TOKEN, read at each request, then
-   * the token file written by `hf auth login`. `false` sends no token.
+   * An access token (Node only). Default: HF_TOKEN, then HUGGING_FACE_HUB_TOKEN,
+   * then the token file written by `hf auth login`, read at each request (none
+   * with HF_HUB_DISABLE_IMPLICIT_TOKEN=1). `false` sends no token; `true` looks
+   * one up even then, and fails if there is none.
    */
-  token?: string | false;
+  token?: string | boolean;
   progress_callback?: (info: ProgressInfo) => void;
   /** Node: the cache's root. Default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`. */
   cache_dir?: string;
@@ -235,7 +237,7 @@ export interface HubProxyOptions {
   /** Hub origin (default HF_ENDPOINT, else https://huggingface.co). */
   endpoint?: string;
   /** Server-side token (default HF_TOKEN, then the token file; read per request). */
-  token?: string | false;
+  token?: string | boolean;
   /** Where the proxy is mounted, e.g. "/hf". */
   basePath?: string;
   /** Per-client token bucket (default 120 requests per 60 s). */
@@ -272,7 +274,7 @@ export interface HubCallOptions {
   /** Default "model". */
   repoType?: RepoType;
   /** Default: HF_TOKEN, read at each request, then the token file. `false` sends none. */
-  token?: string | false;
+  token?: string | boolean;
 }
 
 export interface DownloadOptions extends HubCallOptions {

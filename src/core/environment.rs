@@ -15,6 +15,12 @@ pub trait Environment {
     }
 }
 
+/// huggingface_hub's reading of a boolean variable (`_is_true`): `1`, `ON`,
+/// `YES` or `TRUE` in any case, nothing else (no trimming: "yes " is false).
+pub fn is_true(value: &str) -> bool {
+    matches!(value.to_ascii_uppercase().as_str(), "1" | "ON" | "YES" | "TRUE")
+}
+
 /// `$HF_HOME`, else `$XDG_CACHE_HOME/huggingface`, else `~/.cache/huggingface`.
 pub fn hf_home(env: &impl Environment) -> Option<String> {
     if let Some(home) = env.non_empty("HF_HOME") {

@@ -14,6 +14,7 @@ pub mod proxy;
 pub mod redact;
 pub mod redirect;
 pub mod repo;
+pub mod stored_tokens;
 pub mod token;
 pub mod tokenizer;
 

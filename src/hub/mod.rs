@@ -5,6 +5,7 @@
 //! applies the token rule, follows redirects and classifies errors.
 
 pub mod api;
+pub mod auth_files;
 pub mod blob_download;
 pub mod cached;
 pub mod commit_cache;

@@ -2,7 +2,7 @@
 // route with the real Hub's headers, gated and private repos, LFS files
 // redirected to a signed-URL CDN on another origin, Xet-backed files
 // redirected to a cas-bridge-style host (xet.mjs), the Hub's error headers,
-// /api/whoami-v2 and /api/{models,datasets}. Over http, or https with a
+// /api/whoami-v2, /api/{models,datasets} and their tree listings. Over http, or https with a
 // self-signed certificate (tls.mjs). Node built-ins only.
 // tests/python checks it against the real huggingface_hub client.
 //
@@ -20,6 +20,7 @@ import { PATHS_INFO_ROUTE, pathsInfo } from './paths-info.mjs';
 import { sendError } from './errors.mjs';
 import { RepoStore } from './repos.mjs';
 import { checkFiles, resolveFile, RESOLVE_ROUTE } from './resolve.mjs';
+import { tree, TREE_ROUTE } from './tree.mjs';
 import { loadFixture, REPOS, seedRepos } from './seed.mjs';
 import { createServer, makeCertificate, schemeOf } from './tls.mjs';
 import { XetBridge, XET_TOKEN_ROUTE, xetReadToken } from './xet.mjs';
@@ -102,6 +103,8 @@ export async function startHub({ port = 0, host = '127.0.0.1', fixturesDir, extr
       const repo = store.get(match[1] === 'models' ? 'model' : 'dataset', match[2].split('/').map(decodeURIComponent).join('/'));
       return checkFiles(res, who, repo) && xetReadToken(res, xet.url);
     }
+    match = TREE_ROUTE.exec(pathname);
+    if (match) return tree(context, match);
     match = REPO_INFO_ROUTE.exec(pathname);
     if (match) return repoInfo(context, match);
     match = RESOLVE_ROUTE.exec(pathname);

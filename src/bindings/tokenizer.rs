@@ -21,6 +21,7 @@ use crate::hub::download::HubClient;
 use crate::hub::progress::Progress;
 use crate::hub::tokenizer_files::load_tokenizer;
 use crate::hub::transport::Transport;
+use crate::hub::warm_load::load_tokenizer_cached;
 use crate::platform;
 
 const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
@@ -77,7 +78,7 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
                         root: root.clone(),
                         offline: context.offline,
                     };
-                    load_tokenizer(&cached, RepoType::Model, repo, revision, report).await
+                    load_tokenizer_cached(&cached, RepoType::Model, repo, revision, report).await
                 }
                 None => load_uncached(client, context.browser_cache, repo, revision, report).await,
             }

@@ -19,6 +19,7 @@ pub mod source;
 pub mod store;
 pub mod tokenizer_files;
 pub mod transport;
+pub mod warm_load;
 
 #[cfg(test)]
 mod fake;

@@ -117,44 +117,11 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
         self.locate(file, on_progress, Need::Required).await
     }
 
-    /// As `ensure` (`optional: None`) or `get_optional`, without reading
-    /// the file: the commit it is cached at, or `None` for an optional file
-    /// that is absent.
-    pub async fn check(
-        &self,
-        file: &FileRef,
-        on_progress: &dyn Fn(Progress),
-        optional: Option<IfUnknown>,
-    ) -> Result<Option<String>, HubError> {
-        let need = optional.map_or(Need::Required, Need::Optional);
-        match self.locate(file, on_progress, need).await {
-            Ok(found) => Ok(Some(found.commit)),
-            Err(e) if need != Need::Required && e.code == ErrorCode::EntryNotFound => Ok(None),
-            Err(e) if need == Need::Optional(IfUnknown::Absent) && e.code == ErrorCode::NotCached => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
     /// The commit `refs/{revision}` names in the cache, if any.
     pub async fn cached_commit(&self, file: &FileRef) -> Option<String> {
         let cache = RepoCache::new(&self.root, file.repo_type, &file.repo);
         let text = self.store.read(&cache.reference(&file.revision)).await.ok()??;
         parse_commit(&String::from_utf8_lossy(&text))
-    }
-
-    /// The same cache, read without any request (as offline).
-    pub fn local_only(&self) -> CachedHub<'_, T, C, S> {
-        CachedHub {
-            client: HubClient {
-                transport: self.client.transport,
-                credentials: self.client.credentials,
-                endpoint: self.client.endpoint.clone(),
-                advice: self.client.advice,
-            },
-            store: self.store,
-            root: self.root.clone(),
-            offline: true,
-        }
     }
 
     async fn locate(&self, file: &FileRef, on_progress: &dyn Fn(Progress), need: Need) -> Result<CachedFile, HubError> {

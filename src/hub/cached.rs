@@ -117,11 +117,13 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
         self.locate(file, on_progress, Need::Required).await
     }
 
-    /// The commit `refs/{revision}` names in the cache, if any.
+    /// The commit `refs/{revision}` names in the cache, if `file` is in
+    /// that commit's snapshot.
     pub async fn cached_commit(&self, file: &FileRef) -> Option<String> {
         let cache = RepoCache::new(&self.root, file.repo_type, &file.repo);
         let text = self.store.read(&cache.reference(&file.revision)).await.ok()??;
-        parse_commit(&String::from_utf8_lossy(&text))
+        let commit = parse_commit(&String::from_utf8_lossy(&text))?;
+        self.cached_at(&cache, file, &commit).await.map(|_| commit)
     }
 
     async fn locate(&self, file: &FileRef, on_progress: &dyn Fn(Progress), need: Need) -> Result<CachedFile, HubError> {

@@ -14,8 +14,11 @@
 //!   reports it, as without the cache. An unreachable Hub is no failure:
 //!   the cache's own commit stands, as in a plain load.
 //!
-//! A commit hash, offline mode or a revision with no cached ref load as
-//! before (`tokenizer_files::load_tokenizer`, one HEAD per file).
+//! A commit hash, offline mode or a revision whose cached snapshot lacks
+//! tokenizer.json load as before (`tokenizer_files::load_tokenizer`, one
+//! HEAD per file). (With tokenizer.json in the snapshot, the two halves
+//! never fetch or link the same file at once: the HEAD's file is at the
+//! branch's commit, already there or another commit's.)
 
 use futures_util::future::join;
 

@@ -129,3 +129,24 @@ fn an_unreachable_hub_keeps_the_cached_load() {
     warm(&hub_at(OLD, 100), &store).unwrap();
     assert_eq!(max_length(&warm(&FakeTransport::new(), &store).unwrap()), Some(100));
 }
+
+#[test]
+fn a_snapshot_without_tokenizer_json_is_loaded_the_plain_way() {
+    // A first load that got tokenizer_config.json but not tokenizer.json
+    // (a dropped download) left refs/main; the next load must not fetch
+    // tokenizer.json twice at once.
+    let store = FakeStore::default();
+    let t = hub_at(OLD, 100);
+    warm(&t, &store).unwrap();
+    let snapshot = format!("/cache/models--org--repo/snapshots/{OLD}/{TOKENIZER_FILE}");
+    assert!(store.files.borrow_mut().remove(&snapshot).is_some());
+    store.links.borrow_mut().remove(&snapshot);
+    let before = t.requests().len();
+    assert_eq!(max_length(&warm(&t, &store).unwrap()), Some(100));
+    let heads: Vec<String> = t.requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("HEAD"))
+        .cloned()
+        .collect();
+    assert_eq!(heads.len(), 3, "the plain load: {heads:?}");
+}

@@ -87,6 +87,9 @@ export async function startHub({ port = 0, host = '127.0.0.1', fixturesDir, extr
       hadProxyAuthorization: req.headers['proxy-authorization'] !== undefined,
     });
     if (faults.rateLimit) return rateLimited(res, pathname, faults.rateLimit);
+    // A Hub slow to answer metadata requests (HF_HUB_ETAG_TIMEOUT tests).
+    if (faults.delayHeadMs && req.method === 'HEAD') await new Promise((resolve) => setTimeout(resolve, faults.delayHeadMs));
+    if (res.destroyed) return;
     // An unknown token is refused everywhere, public repos included.
     if (who.kind === 'invalid') return sendError(res, 401, null, INVALID_CREDENTIALS);
     const context = { req, res, who, store, cdn, xet, hubUrl, faults, query: url.searchParams };
@@ -134,7 +137,7 @@ export async function startHub({ port = 0, host = '127.0.0.1', fixturesDir, extr
     /** With `tls`: the certificate file a client must trust (NODE_EXTRA_CA_CERTS). */
     certFile: tls?.certFile,
     hubLog,
-    /** Mutable: set fields (rateLimit, dropAfterBytes, dropOnce, corruptByte, slowMs), or assign a whole object. */
+    /** Mutable: set fields (rateLimit, dropAfterBytes, dropOnce, corruptByte, slowMs, delayHeadMs), or assign a whole object. */
     get faults() {
       return faults;
     },

@@ -235,3 +235,25 @@ print(len(info.warnings), sorted(r.repo_id for r in info.repos))`,
   );
   assert.equal(scan.trim(), `0 ['${PUBLIC}']`);
 });
+
+test('HF_HUB_ETAG_TIMEOUT bounds the metadata HEADs; a Hub too slow for it counts as unreachable', async () => {
+  const home = newHome();
+  const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+  assert.deepEqual((await load(PUBLIC, { env })).ids, LLAMA_HELLO);
+  local.hub.faults = { delayHeadMs: 4000 };
+  try {
+    // Cached: the slow HEAD is given up after 1 s and the snapshot is used.
+    let start = Date.now();
+    const cached = await load(PUBLIC, { env: { ...env, HF_HUB_ETAG_TIMEOUT: '1' } });
+    assert.deepEqual(cached.ids, LLAMA_HELLO, cached.message);
+    assert.ok(Date.now() - start < 3500, `${Date.now() - start} ms`);
+    // Nothing cached: NETWORK, naming the setting. HF_HUB_DOWNLOAD_TIMEOUT does not bound a HEAD.
+    start = Date.now();
+    const fresh = await load(PUBLIC, { env: { HF_HOME: newHome(), HF_ENDPOINT: local.hub.url, HF_HUB_ETAG_TIMEOUT: '1', HF_HUB_DOWNLOAD_TIMEOUT: '60' } });
+    assert.equal(fresh.code, 'NETWORK');
+    assert.match(fresh.message, /HF_HUB_ETAG_TIMEOUT/);
+    assert.ok(Date.now() - start < 3500, `${Date.now() - start} ms`);
+  } finally {
+    local.hub.faults = {};
+  }
+});

@@ -8,6 +8,7 @@ use wasm_bindgen::JsValue;
 
 use super::options::Options;
 use crate::core::endpoint::Endpoint;
+use crate::core::environment::is_true;
 use crate::core::error::HubError;
 use crate::hub::credentials::Credentials;
 use crate::platform::{self, HttpTransport};
@@ -45,8 +46,8 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
         Some(p) => Some(Endpoint::parse_relative(&p, platform::page_url().as_deref())?),
         None => None,
     };
-    let offline = options.bool_or("local_files_only", false)?
-        || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_truthy(&v));
+    let offline =
+        options.bool_or("local_files_only", false)? || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_true(&v));
     // `signal` cancels every request of this call.
     let signal = options.abort_signal("signal")?;
     Ok(HubContext {
@@ -60,9 +61,4 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
         browser_cache: settings.bool_or("useBrowserCache", true)?,
         transport: HttpTransport { signal },
     })
-}
-
-/// huggingface_hub's reading of boolean environment variables.
-pub(super) fn is_truthy(value: &str) -> bool {
-    matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
 }

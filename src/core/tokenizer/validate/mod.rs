@@ -28,10 +28,11 @@
 //! and a form kept by an older hubguard, before a rule existed, stays usable.
 //!
 //! By concern: `bpe.rs` (the merges), `normalizer.rs` (the normalizer's
-//! JSON), `used.rs` (the parts that panic when used); `fuzz/` searches the
+//! JSON, with `empty_match.rs` for its regexes), `used.rs` (the parts that panic when used); `fuzz/` searches the
 //! crate for more.
 
 mod bpe;
+mod empty_match;
 mod normalizer;
 #[cfg(test)]
 mod tests;

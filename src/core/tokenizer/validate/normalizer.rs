@@ -3,13 +3,28 @@
 
 use serde_json::Value;
 
-/// The normalizer's JSON, before the crate parses it: every Precompiled
-/// normalizer in it, nested in Sequences too, must have a sound
-/// `precompiled_charsmap`. The crate `expect`s that field to parse, so any
-/// charsmap it cannot read panics at load, and its lookups index the trie
-/// the charsmap holds without bounds checks.
+use super::super::shown_token;
+use super::empty_match::can_match_empty;
+
+/// The normalizer's JSON, before the crate parses it, nested in Sequences
+/// too:
+/// - every Precompiled normalizer must have a sound `precompiled_charsmap`.
+///   The crate `expect`s that field to parse, so any charsmap it cannot read
+///   panics at load, and its lookups index the trie the charsmap holds
+///   without bounds checks;
+/// - no normalizer may insert text at the start of the text without
+///   replacing a character there: a Prepend of nothing, or a Replace whose
+///   pattern can match the empty string, with some content. The crate then
+///   aligns the inserted text to no character of the original (its offsets
+///   `(0, 0)`), and the next step that maps offsets (a later normalizer,
+///   the pre-tokenizer, the added tokens) indexes past its alignments and
+///   panics, on every encode. (Found by the fuzz test, `fuzz/`.)
 pub(in super::super) fn normalizer(normalizer: &Value) -> Result<(), String> {
     match normalizer.get("type").and_then(Value::as_str) {
+        Some("Prepend") if normalizer.get("prepend").and_then(Value::as_str) == Some("") => {
+            Err("the normalizer Prepend prepends an empty string, which crashes the tokenizers library".into())
+        }
+        Some("Replace") => replace(normalizer),
         Some("Precompiled") => {
             let charsmap = normalizer
                 .get("precompiled_charsmap")
@@ -25,6 +40,33 @@ pub(in super::super) fn normalizer(normalizer: &Value) -> Result<(), String> {
             .and_then(Value::as_array)
             .map_or(Ok(()), |all| all.iter().try_for_each(self::normalizer)),
         _ => Ok(()),
+    }
+}
+
+/// A Replace normalizer: refused when its pattern can match the empty
+/// string and its content is not empty. A `String` pattern is compiled
+/// as that text escaped (so `""` matches everywhere); a `Regex` is checked
+/// by its syntax tree, as the crate's regex engine (fancy-regex) parses it.
+fn replace(normalizer: &Value) -> Result<(), String> {
+    if normalizer.get("content").and_then(Value::as_str).is_none_or(str::is_empty) {
+        return Ok(());
+    }
+    let pattern = normalizer.get("pattern");
+    let (shown, empty) = match (
+        pattern.and_then(|p| p.get("String")).and_then(Value::as_str),
+        pattern.and_then(|p| p.get("Regex")).and_then(Value::as_str),
+    ) {
+        (Some(text), _) => (shown_token(text), text.is_empty()),
+        (None, Some(regex)) => (format!("/{}/", shown_token(regex).trim_matches('"')), can_match_empty(regex)),
+        // Not a pattern the crate reads: it refuses the file itself.
+        (None, None) => return Ok(()),
+    };
+    match empty {
+        false => Ok(()),
+        true => Err(format!(
+            "the normalizer Replace's pattern {shown} can match an empty string, where it would insert its content \
+             between characters, which crashes the tokenizers library"
+        )),
     }
 }
 

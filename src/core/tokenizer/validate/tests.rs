@@ -98,6 +98,55 @@ fn malformed_precompiled_charsmaps_are_refused() {
     }
 }
 
+/// A WordPiece tokenizer.json (BERT-like) with `normalizer`.
+fn word_piece(normalizer: Value) -> Value {
+    json!({"version": "1.0", "added_tokens": [], "normalizer": normalizer,
+           "pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": null,
+           "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
+           "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                     "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0, "hello": 1, "world": 2, "##s": 3}}})
+}
+
+const BERT: &str = r#"{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true,
+    "strip_accents": null, "lowercase": true}"#;
+
+fn sequence(first: Value) -> Value {
+    json!({"type": "Sequence", "normalizers": [first, serde_json::from_str::<Value>(BERT).unwrap()]})
+}
+
+/// The issue's three, and what the fuzz test found around them: text
+/// inserted where no character is replaced crashes the next step that maps
+/// offsets, on every encode.
+#[test]
+fn normalizers_that_insert_text_at_no_character_are_refused() {
+    let prepend_nothing = json!({"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": ""},
+                                                                       {"type": "Lowercase"}]});
+    refused(&word_piece(prepend_nothing.clone()), "Prepend");
+    refused(&without_version(word_piece(prepend_nothing)), "Prepend");
+    for regex in ["", "(?=.)", "\\s*", "x?", "^", "\\b", "(?!a)", "(a|)"] {
+        let replace = json!({"type": "Replace", "pattern": {"Regex": regex}, "content": "x"});
+        refused(&word_piece(sequence(replace.clone())), "can match an empty string");
+        // Alone too: the pre-tokenizer maps offsets.
+        refused(&word_level(json!({"normalizer": replace})), "can match an empty string");
+    }
+    let empty_string = json!({"type": "Replace", "pattern": {"String": ""}, "content": "  "});
+    refused(&without_version(word_piece(sequence(empty_string))), "can match an empty string");
+}
+
+#[test]
+fn replacements_that_cannot_insert_at_no_character_still_load() {
+    // Real ones (Gemma's spaces, Llama-2's), empty matches deleting nothing.
+    for (replace, ids) in [
+        (json!({"type": "Replace", "pattern": {"String": " "}, "content": "\u{2581}"}), vec![0]),
+        (json!({"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}), vec![1, 2, 3]),
+        (json!({"type": "Replace", "pattern": {"Regex": "\\s*"}, "content": ""}), vec![0]),
+        (json!({"type": "Prepend", "prepend": "\u{2581}"}), vec![0, 2, 3]),
+    ] {
+        let t = loads(&word_piece(sequence(replace)));
+        assert_eq!(t.encode("Hello  WORLDs", false).unwrap(), ids);
+    }
+}
+
 #[test]
 fn a_fixed_length_of_zero_is_refused() {
     let fixed = json!({"type": "FixedLength", "length": 0});

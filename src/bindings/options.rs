@@ -5,6 +5,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::token::TokenOption;
+use crate::core::tokenizer::limits::{check_decode_ids, MAX_DECODE_IDS};
 
 /// A JS options object; `undefined`/`null` behave like `{}`.
 pub struct Options<'a> {
@@ -125,24 +126,32 @@ pub fn string_arg(value: &JsValue, what: &'static str, name: &str) -> Result<Str
     value.as_string().ok_or_else(|| wrong_type(what, name, "a string"))
 }
 
-/// Token ids from an Array, a typed array or BigInts, each checked.
+/// Token ids from an Array, a typed array or BigInts, each checked, and
+/// counted against the decode limit before they are copied into wasm.
 pub fn ids_arg(value: &JsValue, what: &'static str) -> Result<Vec<u32>, HubError> {
     if let Some(typed) = value.dyn_ref::<js_sys::Uint32Array>() {
+        check_decode_ids(typed.length() as usize)?;
         return Ok(typed.to_vec());
+    }
+    if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+        check_decode_ids(array.length() as usize)?;
     }
     let bad = || wrong_type(what, "ids", "an array of non-negative integer token ids");
     let iter = js_sys::try_iter(value).ok().flatten().ok_or_else(bad)?;
-    iter.map(|item| {
-        let item = item.map_err(|_| bad())?;
-        let number = match item.as_f64() {
-            Some(n) => n,
-            None => u64::try_from(item.dyn_into::<js_sys::BigInt>().map_err(|_| bad())?).map_err(|_| bad())? as f64,
-        };
-        if number.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&number) {
-            Ok(number as u32)
-        } else {
-            Err(bad())
-        }
-    })
-    .collect()
+    // Other iterables (typed arrays of other kinds) stop one past the limit.
+    iter.take(MAX_DECODE_IDS + 1)
+        .map(|item| {
+            let item = item.map_err(|_| bad())?;
+            let number = match item.as_f64() {
+                Some(n) => n,
+                None => u64::try_from(item.dyn_into::<js_sys::BigInt>().map_err(|_| bad())?).map_err(|_| bad())? as f64,
+            };
+            if number.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&number) {
+                Ok(number as u32)
+            } else {
+                Err(bad())
+            }
+        })
+        .collect::<Result<Vec<u32>, HubError>>()
+        .and_then(|ids| check_decode_ids(ids.len()).map(|()| ids))
 }

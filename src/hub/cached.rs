@@ -29,6 +29,7 @@ use super::transport::Transport;
 use crate::core::cache::{parse_commit, RepoCache};
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::repo::Revision;
+use crate::core::tokenizer::limits::{file_too_large, max_file_bytes};
 
 pub struct CachedHub<'a, T, C, S> {
     pub client: HubClient<'a, T, C>,
@@ -109,7 +110,14 @@ impl<T: Transport, C: Credentials, S: FileStore> FileSource for CachedHub<'_, T,
         let kept_path = cache.derived(&cached.commit, &file.path, D::SUFFIX);
         // The kept form names the size of the file it was made from; a
         // snapshot file never changes, so this only catches a hand edit.
-        if let (Ok(Some(kept)), Some(size)) = join(self.store.read(&kept_path), self.store.size(&cached.path)).await {
+        // (A kept form is smaller than its file: a larger one is not read.)
+        let (kept_size, size) = join(self.store.size(&kept_path), self.store.size(&cached.path)).await;
+        let sane = kept_size.is_some_and(|k| k <= max_file_bytes(file.path.as_str()));
+        let kept = match sane {
+            true => self.store.read(&kept_path).await,
+            false => Ok(None),
+        };
+        if let (Ok(Some(kept)), Some(size)) = (kept, size) {
             if let Some(output) = derived.load_kept(&kept, size) {
                 return Ok(output);
             }
@@ -126,7 +134,13 @@ impl<T: Transport, C: Credentials, S: FileStore> FileSource for CachedHub<'_, T,
 }
 
 impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
+    /// The cached file, read whole: at most what hubguard reads of that
+    /// file (`limits::max_file_bytes`), measured before it is read.
     async fn read_cached(&self, cached: &CachedFile, file: &FileRef) -> Result<Vec<u8>, HubError> {
+        let size = self.store.size(&cached.path).await.unwrap_or(0);
+        if size > max_file_bytes(file.path.as_str()) {
+            return Err(file_too_large(file.repo.as_str(), file.path.as_str(), size));
+        }
         match self.store.read(&cached.path).await {
             Ok(Some(bytes)) => Ok(bytes),
             Ok(None) => Err(io_error(

@@ -13,6 +13,7 @@ use crate::core::redact::scrub;
 use crate::core::redirect::{is_redirect, next_hop};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
 use crate::core::token::Token;
+use crate::core::tokenizer::limits::{file_too_large, max_file_bytes};
 
 /// Which file, of which repo, at which revision.
 #[derive(Clone, Debug)]
@@ -39,7 +40,11 @@ pub struct HubClient<'a, T, C> {
 }
 
 impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
-    /// GET a file into memory. `on_progress` sees Transformers.js-style events.
+    /// GET a file into memory: at most what hubguard reads of that file
+    /// (`limits::max_file_bytes`; only tokenizer files are read whole), or
+    /// the file is refused as soon as it announces or sends more. Never more
+    /// than it announced (Content-Length). `on_progress` sees
+    /// Transformers.js-style events.
     pub async fn fetch_bytes(&self, file: &FileRef, on_progress: &dyn Fn(Progress)) -> Result<Vec<u8>, HubError> {
         on_progress(Progress::Initiate);
         let answer = self.follow(file, Method::Get, &[]).await?;
@@ -51,9 +56,21 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         let total = response
             .header("content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
+        let limit = max_file_bytes(file.path.as_str());
+        let too_large = |size| file_too_large(file.repo.as_str(), file.path.as_str(), size);
+        if let Some(total) = total.filter(|&t| t > limit) {
+            return Err(too_large(total));
+        }
         let mut body = response.body;
-        let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(64 << 20) as usize);
+        let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
         while let Some(chunk) = body.next_chunk().await.map_err(|e| self.network_error(e, &url, file))? {
+            let have = (bytes.len() + chunk.len()) as u64;
+            if have > limit {
+                return Err(too_large(have));
+            }
+            if total.is_some_and(|t| have > t) {
+                return Err(longer_than_announced(file, &url, total.unwrap_or(0)));
+            }
             bytes.extend_from_slice(&chunk);
             on_progress(Progress::Progress {
                 loaded: bytes.len() as u64,
@@ -185,6 +202,20 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         };
         HubError::new(ErrorCode::Network, message).about(file.repo.as_str(), Some(file.path.as_str()))
     }
+}
+
+/// A body that went on past the size its answer announced.
+pub(super) fn longer_than_announced(file: &FileRef, url: &Url, announced: u64) -> HubError {
+    HubError::new(
+        ErrorCode::Integrity,
+        format!(
+            "The download of {} from {} sent more than the {announced} bytes it announced; nothing was kept. Retry, \
+             or check HF_ENDPOINT if it points to a mirror.",
+            file.path,
+            origin_of(url)
+        ),
+    )
+    .about(file.repo.as_str(), Some(file.path.as_str()))
 }
 
 /// An error from the CDN a Hub redirect pointed to. Its URL is signed, so

@@ -18,6 +18,7 @@ mod config;
 mod decode;
 mod fast_load;
 mod generation;
+pub mod limits;
 mod pre_parsed;
 mod pyjson;
 mod sandbox;
@@ -34,6 +35,7 @@ pub use call::{BatchEncoding, CallOptions, Padding, Truncation};
 pub use chat::{ChatOptions, Rendered};
 pub use config::{Side, TokenizerSettings, SPECIAL_TOKEN_NAMES};
 pub use decode::clean_up_tokenization;
+pub use limits::{check_text_size, MAX_TEXT_BYTES};
 pub use strftime::LocalTime;
 pub use template_file::CHAT_TEMPLATE_FILE;
 
@@ -121,6 +123,8 @@ pub struct LoadedTokenizer {
     /// chat_template.jinja's text, when the repo has one (it replaced the
     /// config's templates in `settings`).
     template_file: Option<String>,
+    /// The longest token's bytes, found on the first large decode.
+    longest_token: std::sync::OnceLock<usize>,
 }
 
 /// tokenizer.json's content, parsed: the `tokenizers` crate's tokenizer,
@@ -131,6 +135,15 @@ impl TokenizerJson {
     /// Parse tokenizer.json. With `keep`, also its pre-parsed form, when the
     /// model has one (BPE), for the cache to keep beside the file.
     pub fn parse(repo_id: &str, bytes: &[u8], keep: bool) -> Result<(Self, Option<Vec<u8>>), HubError> {
+        limits::check_file_size(repo_id, TOKENIZER_FILE, bytes.len())?;
+        // The crate's parts (and its loader) parse into trees first.
+        limits::check_json_values(bytes, limits::MAX_TOKENIZER_JSON_VALUES).map_err(|why| {
+            invalid(
+                repo_id,
+                TOKENIZER_FILE,
+                format!("{TOKENIZER_FILE} in {repo_id}: {why}."),
+            )
+        })?;
         match fast_load::load(bytes, keep) {
             Ok(Some(loaded)) => Ok((TokenizerJson(loaded.tokenizer), loaded.pre_parsed)),
             Ok(None) => crate_load(bytes)
@@ -143,6 +156,10 @@ impl TokenizerJson {
     /// From the pre-parsed form of a `source_size`-byte tokenizer.json;
     /// `None` if `bytes` is not a sound one (then parse the file).
     pub fn from_pre_parsed(bytes: &[u8], source_size: u64) -> Option<Self> {
+        // Never larger than the file it came from (which was within its cap).
+        if source_size > limits::MAX_TOKENIZER_JSON_BYTES || bytes.len() as u64 > limits::MAX_TOKENIZER_JSON_BYTES {
+            return None;
+        }
         pre_parsed::load(bytes, source_size).map(TokenizerJson)
     }
 }
@@ -179,7 +196,15 @@ impl LoadedTokenizer {
         inner.with_padding(None);
         let config = match config_json {
             None => Value::Object(Default::default()),
-            Some(bytes) => match serde_json::from_slice::<Value>(bytes) {
+            Some(bytes) => match check_config(repo_id, bytes).and_then(|()| {
+                serde_json::from_slice::<Value>(bytes).map_err(|e| {
+                    invalid(
+                        repo_id,
+                        TOKENIZER_CONFIG_FILE,
+                        format!("{TOKENIZER_CONFIG_FILE} in {repo_id} is not valid JSON: {e}."),
+                    )
+                })
+            }) {
                 Ok(v @ Value::Object(_)) => v,
                 Ok(_) => {
                     return Err(invalid(
@@ -188,13 +213,7 @@ impl LoadedTokenizer {
                         format!("{TOKENIZER_CONFIG_FILE} in {repo_id} is not a JSON object."),
                     ))
                 }
-                Err(e) => {
-                    return Err(invalid(
-                        repo_id,
-                        TOKENIZER_CONFIG_FILE,
-                        format!("{TOKENIZER_CONFIG_FILE} in {repo_id} is not valid JSON: {e}."),
-                    ))
-                }
+                Err(e) => return Err(e),
             },
         };
         let settings = TokenizerSettings::from_config(&config);
@@ -206,6 +225,7 @@ impl LoadedTokenizer {
             is_bpe,
             chat: chat::ChatEngine::default(),
             template_file: None,
+            longest_token: std::sync::OnceLock::new(),
         })
     }
 
@@ -256,10 +276,6 @@ impl LoadedTokenizer {
         }
         .map_err(failed("tokenize"))?;
         Ok(encoding.get_tokens().to_vec())
-    }
-
-    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String, HubError> {
-        self.inner.decode(ids, skip_special_tokens).map_err(failed("decode"))
     }
 
     /// The id of a token (added tokens included), or `None`.
@@ -313,6 +329,18 @@ impl LoadedTokenizer {
     pub fn config(&self) -> &Value {
         &self.config
     }
+}
+
+/// tokenizer_config.json within its caps, before it is parsed.
+fn check_config(repo_id: &str, bytes: &[u8]) -> Result<(), HubError> {
+    limits::check_file_size(repo_id, TOKENIZER_CONFIG_FILE, bytes.len())?;
+    limits::check_json_values(bytes, limits::MAX_CONFIG_JSON_VALUES).map_err(|why| {
+        invalid(
+            repo_id,
+            TOKENIZER_CONFIG_FILE,
+            format!("{TOKENIZER_CONFIG_FILE} in {repo_id}: {why}."),
+        )
+    })
 }
 
 fn invalid(repo_id: &str, file: &str, message: String) -> HubError {
@@ -370,27 +398,6 @@ fn unsupported_part(file: &Value) -> Option<(&'static str, String)> {
     SUPPORTED_COMPONENTS
         .iter()
         .find_map(|(key, known)| walk(file.get(*key)?, known).map(|kind| (*key, kind)))
-}
-
-/// The most UTF-8 bytes one call encodes. While it works, the crate keeps
-/// about 85 bytes per byte of text (measured: 16 MB of text took 1.3 GB),
-/// wasm memory ends at 4 GiB and never shrinks, and a failed allocation
-/// aborts the instance: a typed error here is the only safe answer to a
-/// larger text. 16 MiB is millions of tokens, beyond any model's context.
-pub const MAX_TEXT_BYTES: usize = 16 << 20;
-
-pub fn check_text_size(bytes: usize) -> Result<(), HubError> {
-    if bytes <= MAX_TEXT_BYTES {
-        return Ok(());
-    }
-    Err(HubError::new(
-        ErrorCode::InvalidOption,
-        format!(
-            "The text is {:.1} MiB; one call encodes at most {} MiB. Split it (at paragraphs, say) and encode the parts.",
-            bytes as f64 / (1 << 20) as f64,
-            MAX_TEXT_BYTES >> 20
-        ),
-    ))
 }
 
 /// A token for a message: quoted, escaped, at most 40 characters (a file

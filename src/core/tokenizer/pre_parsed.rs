@@ -100,6 +100,7 @@ pub(super) fn encode(source_size: u64, pipeline: &Pipeline, parts: &BpeParts) ->
 /// this format made from a tokenizer.json of `source_size` bytes.
 pub fn load(bytes: &[u8], source_size: u64) -> Option<Tokenizer> {
     let (around, vocab, merges) = decode(bytes, source_size)?;
+    super::limits::check_json_values(around, super::limits::MAX_TOKENIZER_JSON_VALUES).ok()?;
     let around: Around = serde_json::from_slice(around).ok()?;
     // The checks of `validate` run here too (in `build` and `assemble`):
     // a form refused now, kept by a version without some check, is not

@@ -41,6 +41,7 @@ impl LoadedTokenizer {
 }
 
 fn decode(repo_id: &str, bytes: &[u8]) -> Result<String, HubError> {
+    super::limits::check_file_size(repo_id, CHAT_TEMPLATE_FILE, bytes.len())?;
     let text = std::str::from_utf8(bytes).map_err(|e| {
         invalid(
             repo_id,

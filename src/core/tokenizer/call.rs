@@ -150,35 +150,27 @@ impl LoadedTokenizer {
                 )));
             }
         }
-        // The crate truncates inside its post-processing step, where it knows
-        // how many special tokens will be added; set it for this call only.
-        let has_truncation = truncation_params.is_some();
-        if has_truncation {
-            self.inner
-                .with_truncation(truncation_params)
-                .map_err(|e| bad_option(format!("This truncation cannot be applied: {e}.")))?;
-        }
-        let encoded: Result<Vec<_>, _> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, text)| {
-                let input: EncodeInput = match pairs {
-                    Some(pairs) => (*text, pairs[i]).into(),
-                    None => (*text).into(),
-                };
-                if spans.is_some() {
-                    // Masks map characters to tokens: this needs the offsets
-                    // (in characters, as Python's `char_to_token` has them).
-                    self.inner.encode_char_offsets(input, options.add_special_tokens)
-                } else {
-                    self.inner.encode_fast(input, options.add_special_tokens)
-                }
-            })
-            .collect();
-        if has_truncation {
-            // Cannot fail: `None` is always accepted.
-            let _ = self.inner.with_truncation(None);
-        }
+        let encoded: Result<Vec<_>, _> = match &truncation_params {
+            // Truncated by hand, without the crate's overflowing parts (see truncate.rs).
+            Some(params) => self.encode_truncated(texts, pairs, options.add_special_tokens, params, spans.is_some()),
+            None => texts
+                .iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    let input: EncodeInput = match pairs {
+                        Some(pairs) => (*text, pairs[i]).into(),
+                        None => (*text).into(),
+                    };
+                    if spans.is_some() {
+                        // Masks map characters to tokens: this needs the offsets
+                        // (in characters, as Python's `char_to_token` has them).
+                        self.inner.encode_char_offsets(input, options.add_special_tokens)
+                    } else {
+                        self.inner.encode_fast(input, options.add_special_tokens)
+                    }
+                })
+                .collect(),
+        };
         let encodings = encoded.map_err(|e| {
             // Too short a max_length for the special tokens, mostly.
             bad_option(format!(

@@ -26,6 +26,7 @@ mod strftime;
 mod template_file;
 #[cfg(test)]
 mod tests;
+mod truncate;
 mod validate;
 
 use serde_json::Value;

@@ -58,7 +58,18 @@ mod tests {
     #[test]
     fn patterns_that_cannot() {
         for regex in [
-            " ", "\\s+", ".", "\\p{L}+", "a|b", "(?i)É", "\\d", "a{1,3}", "(a|b)c?", "[^\\s]", "(?=a)a", "(a)\\1",
+            " ",
+            "\\s+",
+            ".",
+            "\\p{L}+",
+            "a|b",
+            "(?i)É",
+            "\\d",
+            "a{1,3}",
+            "(a|b)c?",
+            "[^\\s]",
+            "(?=a)a",
+            "(a)\\1",
             " ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
         ] {
             assert!(!can_match_empty(regex), "{regex:?}");

@@ -48,7 +48,11 @@ pub(in super::super) fn normalizer(normalizer: &Value) -> Result<(), String> {
 /// as that text escaped (so `""` matches everywhere); a `Regex` is checked
 /// by its syntax tree, as the crate's regex engine (fancy-regex) parses it.
 fn replace(normalizer: &Value) -> Result<(), String> {
-    if normalizer.get("content").and_then(Value::as_str).is_none_or(str::is_empty) {
+    if normalizer
+        .get("content")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
         return Ok(());
     }
     let pattern = normalizer.get("pattern");
@@ -57,7 +61,10 @@ fn replace(normalizer: &Value) -> Result<(), String> {
         pattern.and_then(|p| p.get("Regex")).and_then(Value::as_str),
     ) {
         (Some(text), _) => (shown_token(text), text.is_empty()),
-        (None, Some(regex)) => (format!("/{}/", shown_token(regex).trim_matches('"')), can_match_empty(regex)),
+        (None, Some(regex)) => (
+            format!("/{}/", shown_token(regex).trim_matches('"')),
+            can_match_empty(regex),
+        ),
         // Not a pattern the crate reads: it refuses the file itself.
         (None, None) => return Ok(()),
     };

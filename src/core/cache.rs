@@ -105,6 +105,12 @@ pub fn is_sha256(etag: &str) -> bool {
     etag.len() == 64 && etag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// What git hashes before a file's bytes to name it (`git hash-object`),
+/// as the Hub names regular files: `blob {size}\0`.
+pub fn git_blob_header(size: u64) -> String {
+    format!("blob {size}\0")
+}
+
 /// A 40-hex commit, as found in `refs/*` files and `X-Repo-Commit`.
 pub fn parse_commit(text: &str) -> Option<String> {
     let commit = text.trim();

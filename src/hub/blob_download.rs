@@ -3,14 +3,15 @@
 //! The body goes chunk by chunk to `blobs/{etag}.incomplete` through a
 //! writer that hashes what it writes. A dropped connection is resumed with `Range: bytes=N-`
 //! after a backoff, a bounded number of times; a server that ignores the
-//! Range (200) restarts the file cleanly. Only a complete file whose size
-//! and (for LFS) sha256 match what the Hub announced is renamed into place;
-//! a corrupt one is deleted. A partial file left by an interrupted run (ours
+//! Range (200) restarts the file cleanly. A body that goes past the
+//! announced size stops before the chunk that would pass it is written
+//! (INTEGRITY). Only a complete file whose size and (for LFS) sha256 match
+//! what the Hub announced is renamed into place; a corrupt one is deleted. A partial file left by an interrupted run (ours
 //! or Python's) is hashed and resumed.
 
 use super::cached::io_error;
 use super::credentials::Credentials;
-use super::download::{FileRef, HubClient};
+use super::download::{longer_than_announced, FileRef, HubClient};
 use super::lock::{aborted, BlobLock, REFRESH_MILLIS};
 use super::metadata::FileMetadata;
 use super::progress::Progress;
@@ -177,6 +178,14 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
             .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?;
         let outcome = loop {
             match body.next_chunk().await {
+                // More than announced: not the file (nothing of it is written).
+                Ok(Some(chunk)) if total.is_some_and(|t| partial.have + chunk.len() as u64 > t) => {
+                    break Err(Failure::Fatal(longer_than_announced(
+                        self.file,
+                        &url,
+                        total.unwrap_or(0),
+                    )));
+                }
                 Ok(Some(chunk)) => {
                     if let Err(e) = writer.write(&chunk).await {
                         break Err(Failure::Fatal(self.io_error(e, &partial.path)));
@@ -198,8 +207,9 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         };
         let closed = writer.close().await;
         if let Err(Failure::Fatal(e)) = outcome {
-            // A failed write may have left part of a chunk behind: the
-            // partial file cannot be trusted (and removing it frees the disk).
+            // A failed write may have left part of a chunk behind, a body
+            // longer than announced is not the file: the partial file cannot
+            // be trusted (and removing it frees the disk).
             self.store.remove(&partial.path).await;
             return Err(Failure::Fatal(e));
         }
@@ -217,7 +227,10 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         }
     }
 
-    /// Size and, for LFS blobs, sha256 against what the Hub announced. A
+    /// Size and hash against what the Hub announced: an LFS blob's sha256,
+    /// a regular file's git blob sha1 (the Hub's ETag for it; huggingface_hub
+    /// checks neither for regular files, so a mirror serving other bytes
+    /// under the real ETag would have them cached as the real file). A
     /// mismatch deletes the partial file: nothing corrupt stays.
     async fn verify(&self, partial: &Partial) -> Result<(), HubError> {
         let mismatch = match self.meta.size {
@@ -229,7 +242,15 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
                 (!actual.eq_ignore_ascii_case(&self.meta.etag))
                     .then(|| format!("its sha256 is {actual}, the Hub announced {}", self.meta.etag))
             }
-            _ => None,
+            _ => {
+                let actual = self
+                    .store
+                    .git_blob_sha1(&partial.path)
+                    .await
+                    .map_err(|e| self.io_error(e, &partial.path))?;
+                (!actual.eq_ignore_ascii_case(&self.meta.etag))
+                    .then(|| format!("its git blob sha1 is {actual}, the Hub announced {}", self.meta.etag))
+            }
         };
         match mismatch {
             None => Ok(()),
@@ -238,7 +259,8 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
                 Err(HubError::new(
                     ErrorCode::Integrity,
                     format!(
-                        "The download of {} from {} is corrupt ({why}); nothing was cached. Retry.",
+                        "The download of {} from {} is corrupt ({why}); nothing was cached. Retry, and if \
+                         HF_ENDPOINT points to a mirror, check that it serves the Hub's files.",
                         self.file.path, self.file.repo
                     ),
                 )

@@ -60,6 +60,10 @@ impl FakeReply {
             .with_header("x-error-code", code)
             .with_header("x-error-message", message)
     }
+    pub fn without_header(mut self, name: &str) -> Self {
+        self.headers.retain(|(k, _)| k != name);
+        self
+    }
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.retain(|(k, _)| k != name);
         self.headers.push((name.into(), value.into()));
@@ -110,9 +114,10 @@ impl FakeTransport {
     }
 }
 
-/// Hands the body out in small chunks, breaking off where told.
+/// Hands the body out in small chunks (larger ones for a large body),
+/// breaking off where told.
 pub struct FakeBody {
-    rest: Vec<u8>,
+    rest: std::collections::VecDeque<u8>,
     drop_after: Option<usize>,
     sent: usize,
 }
@@ -124,7 +129,12 @@ impl Body for FakeBody {
         if self.rest.is_empty() {
             return Ok(None);
         }
-        let mut take = self.rest.len().min(FAKE_CHUNK);
+        let chunk = if self.sent + self.rest.len() > 1 << 16 {
+            1 << 16
+        } else {
+            FAKE_CHUNK
+        };
+        let mut take = self.rest.len().min(chunk);
         if let Some(limit) = self.drop_after {
             if self.sent >= limit {
                 return Err(TransportError {
@@ -186,7 +196,7 @@ impl Transport for FakeTransport {
             status,
             headers,
             body: FakeBody {
-                rest: body,
+                rest: body.into(),
                 drop_after: reply.drop_after,
                 sent: 0,
             },
@@ -275,6 +285,13 @@ impl FileStore for FakeStore {
     async fn exists(&self, path: &str) -> bool {
         self.files.borrow().contains_key(path)
     }
+    async fn git_blob_sha1(&self, path: &str) -> Result<String, IoError> {
+        let files = self.files.borrow();
+        let bytes = files.get(path).ok_or(IoError {
+            detail: "ENOENT".into(),
+        })?;
+        Ok(git_blob_sha1(bytes))
+    }
     async fn size(&self, path: &str) -> Option<u64> {
         self.files.borrow().get(path).map(|b| b.len() as u64)
     }
@@ -325,6 +342,15 @@ impl FileStore for FakeStore {
         self.links.borrow_mut().insert(link.into(), target.into());
         Ok(())
     }
+}
+
+/// What the Hub names a regular file by (`git hash-object`).
+pub fn git_blob_sha1(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    let mut hash = sha1::Sha1::new();
+    hash.update(crate::core::cache::git_blob_header(bytes.len() as u64).as_bytes());
+    hash.update(bytes);
+    format!("{:x}", hash.finalize())
 }
 
 /// The browser's Cache API, as a map.

@@ -26,3 +26,5 @@ pub mod warm_load;
 
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod hostile_tests;

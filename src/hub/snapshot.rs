@@ -213,6 +213,9 @@ mod tests {
         async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError> {
             self.0.read(path).await
         }
+        async fn git_blob_sha1(&self, path: &str) -> Result<String, IoError> {
+            self.0.git_blob_sha1(path).await
+        }
         async fn size(&self, path: &str) -> Option<u64> {
             self.0.size(path).await
         }

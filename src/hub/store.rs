@@ -27,6 +27,10 @@ pub trait FileStore {
     /// The file's bytes, or `None` if it does not exist.
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError>;
     async fn exists(&self, path: &str) -> bool;
+    /// The file's git blob sha1 (lower-case hex), what the Hub names a
+    /// regular (non-LFS) file by: the sha1 of `blob {size}\0` and then its
+    /// bytes, read in bounded chunks.
+    async fn git_blob_sha1(&self, path: &str) -> Result<String, IoError>;
     /// Size in bytes, or `None` if the file does not exist.
     async fn size(&self, path: &str) -> Option<u64>;
     /// Milliseconds since the file was last modified.

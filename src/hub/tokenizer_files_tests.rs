@@ -10,7 +10,7 @@ use crate::core::endpoint::Endpoint;
 use crate::hub::cached::CachedHub;
 use crate::hub::commit_cache::CommitCache;
 use crate::hub::download::HubClient;
-use crate::hub::fake::{FakeCredentials, FakeReply, FakeStore, FakeTransport, MemoryCache};
+use crate::hub::fake::{git_blob_sha1, FakeCredentials, FakeReply, FakeStore, FakeTransport, MemoryCache};
 
 const HUB: &str = "https://huggingface.co";
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -21,7 +21,8 @@ const CONFIG_TEMPLATE: &str = r#"{"chat_template": "config:{{ messages[0].conten
 const FILE_TEMPLATE: &str = "file:{{ messages[0].content }}";
 
 /// A repo at COMMIT holding `files`; every other file is a 404 that names
-/// the commit, as the Hub answers. Non-LFS files: the Hub serves them itself.
+/// the commit, as the Hub answers. Non-LFS files: the Hub serves them itself,
+/// named by their git blob sha1.
 fn hub(files: &[(&str, &str)]) -> FakeTransport {
     let mut t = FakeTransport::new();
     for name in [TOKENIZER_FILE, TOKENIZER_CONFIG_FILE, CHAT_TEMPLATE_FILE] {
@@ -33,7 +34,7 @@ fn hub(files: &[(&str, &str)]) -> FakeTransport {
                     &head,
                     FakeReply::ok(b"")
                         .with_header("x-repo-commit", COMMIT)
-                        .with_header("etag", &format!("\"{}\"", etag_of(name)))
+                        .with_header("etag", &format!("\"{}\"", git_blob_sha1(body.as_bytes())))
                         .with_header("content-length", &body.len().to_string()),
                 )
                 .reply(
@@ -54,10 +55,6 @@ fn hub(files: &[(&str, &str)]) -> FakeTransport {
         };
     }
     t
-}
-
-fn etag_of(name: &str) -> String {
-    format!("{:0>40}", name.len())
 }
 
 fn client<'a>(t: &'a FakeTransport, credentials: &'a FakeCredentials) -> HubClient<'a, FakeTransport, FakeCredentials> {

@@ -63,6 +63,9 @@ impl FileStore for Store {
     async fn exists(&self, _path: &str) -> bool {
         false
     }
+    async fn git_blob_sha1(&self, _path: &str) -> Result<String, IoError> {
+        Err(no_filesystem())
+    }
     async fn size(&self, _path: &str) -> Option<u64> {
         None
     }

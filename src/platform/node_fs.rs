@@ -5,6 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::core::cache::git_blob_header;
 use crate::hub::store::{FileStore, FileWriter, IoError};
 
 #[wasm_bindgen(module = "node:crypto")]
@@ -119,20 +120,25 @@ impl NodeWriter {
 
     /// Hash what the file already holds (appending to a partial download).
     async fn hash_existing(&self, path: &str) -> Result<(), IoError> {
-        let reader: FileHandle = call(open(path, "r")).await.map_err(io_error)?.unchecked_into();
-        let buffer = Uint8Array::new_with_length(BLOCK);
-        let outcome = loop {
-            match call(reader.read(&buffer, 0, BLOCK, JsValue::NULL)).await {
-                Ok(result) => match number(&result, "bytesRead") as u32 {
-                    0 => break Ok(()),
-                    n => self.hash.update(&buffer.subarray(0, n)),
-                },
-                Err(e) => break Err(io_error(e)),
-            }
-        };
-        let _ = call(reader.close()).await;
-        outcome
+        hash_file(path, &self.hash).await
     }
+}
+
+/// Feed the file's bytes to `hash`, a block at a time.
+async fn hash_file(path: &str, hash: &Hash) -> Result<(), IoError> {
+    let reader: FileHandle = call(open(path, "r")).await.map_err(io_error)?.unchecked_into();
+    let buffer = Uint8Array::new_with_length(BLOCK);
+    let outcome = loop {
+        match call(reader.read(&buffer, 0, BLOCK, JsValue::NULL)).await {
+            Ok(result) => match number(&result, "bytesRead") as u32 {
+                0 => break Ok(()),
+                n => hash.update(&buffer.subarray(0, n)),
+            },
+            Err(e) => break Err(io_error(e)),
+        }
+    };
+    let _ = call(reader.close()).await;
+    outcome
 }
 
 impl FileWriter for NodeWriter {
@@ -360,6 +366,16 @@ impl FileStore for NodeStore {
 
     async fn exists(&self, path: &str) -> bool {
         call(access(path)).await.is_ok()
+    }
+
+    async fn git_blob_sha1(&self, path: &str) -> Result<String, IoError> {
+        let size = self.size(path).await.ok_or_else(|| IoError {
+            detail: format!("ENOENT: {path} vanished before it was checked"),
+        })?;
+        let hash = create_hash("sha1");
+        hash.update(&Uint8Array::from(git_blob_header(size).as_bytes()));
+        hash_file(path, &hash).await?;
+        Ok(hash.digest("hex"))
     }
 
     async fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<(), IoError> {

@@ -91,6 +91,7 @@ impl Guard {
     pub fn install(self: &Arc<Self>, env: &mut Environment<'static>) {
         let limits = self.limits();
         env.set_fuel(Some(limits.fuel));
+        self.install_amplifiers(env);
         let guard = Arc::clone(self);
         env.add_function(VALUE_CHECK, move |state: &State, value: Value| {
             guard.check(state, &value, Mode::Bind)

@@ -31,16 +31,24 @@
 //!   filters copy a namespace instead of viewing it, for the same reason.
 //!   The values printed by `{{ ... }}` and given to `tojson` are checked the
 //!   same way, and the caller's messages, tools and documents may nest at
-//!   most [`MAX_INPUT_DEPTH`] levels.
-//!
-//! What is not covered: work that minijinja does not charge fuel for, on
-//! values built within one expression. Printing or concatenating a lazily
-//! repeated list (`[x] * 100000000 ~ ""`) or comparing two large distinct
-//! values runs without fuel checks; it can exhaust memory or take very long,
-//! but it cannot overflow the stack, as one expression adds at most a few
-//! hundred levels of nesting to values that are themselves bounded.
+//!   most [`MAX_INPUT_DEPTH`] levels;
+//! - **operators that amplify** (`amplifiers.rs`): `[x] * n` and `a + b`
+//!   make lazy sequences for free, which whatever walks them (`in`, filters,
+//!   printing) then pays for item by item, past the budget (the issue's
+//!   `(["x"*60]*100000000) ~ ""` ran out of memory). So every `*` and `+`
+//!   passes its result through a check (placed with minijinja's own parser,
+//!   `operators.rs`): a sequence it makes holds at most [`MAX_VALUE_ITEMS`]
+//!   items, a repeated one is paid for when made, a string is at most the
+//!   output cap (minijinja itself refuses a repeated string past 100 MB
+//!   before making it); and `sum` of lists joins them in one pass (it copied
+//!   the growing list for each: `[[1]*100]*4000 | sum(start=[])` took 20 s).
+//!   minijinja's filters charge the items they visit and check what they
+//!   build (`join`, `batch`, `slice`, `replace`, `unique`, ...), so with
+//!   their input bounded they stay within the budget.
 
+mod amplifiers;
 mod guard;
+mod operators;
 mod output;
 mod rewrite;
 mod widths;
@@ -92,6 +100,12 @@ pub const MAX_ELIFS: usize = 256;
 /// The functions the rewritten template calls; templates may not use these names.
 pub(super) const VALUE_CHECK: &str = "__hubguard_value";
 pub(super) const ATTR_CHECK: &str = "__hubguard_attr";
+pub(super) const TIMES_CHECK: &str = "__hubguard_times";
+pub(super) const PLUS_CHECK: &str = "__hubguard_plus";
+/// The builtin `sum`, kept under a name of its own (see amplifiers.rs).
+pub(super) const BUILTIN_SUM: &str = "__hubguard_builtin_sum";
+/// The names of the checks, which templates may not use themselves.
+pub(super) const RESERVED: [&str; 5] = [VALUE_CHECK, ATTR_CHECK, TIMES_CHECK, PLUS_CHECK, BUILTIN_SUM];
 /// A fuel for this many values visited by a check (minijinja charges half a
 /// fuel for each item its own filters visit).
 pub(super) const ITEMS_PER_FUEL: usize = 2;

@@ -32,7 +32,9 @@ pub fn prepare(source: &str, syntax: &SyntaxConfig) -> Result<String, Refusal> {
     let tokens = tokenize(source, false, syntax.clone())
         .collect::<Result<Vec<_>, _>>()
         .map_err(Refusal::Syntax)?;
-    let mut edits: Vec<(usize, String)> = Vec::new();
+    // (offset, order among edits at one offset, text): a wrap opens first
+    // and closes last around what it wraps.
+    let mut edits: Vec<(usize, usize, String)> = super::operators::edits(source, syntax).map_err(Refusal::Syntax)?;
     let mut bodies: Vec<MacroBody> = Vec::new();
     let mut elifs = 0;
     let mut at = 0;
@@ -57,7 +59,7 @@ pub fn prepare(source: &str, syntax: &SyntaxConfig) -> Result<String, Refusal> {
         }
         for (i, (token, _)) in tag.iter().enumerate() {
             match token {
-                Token::Ident(name) if *name == VALUE_CHECK || *name == ATTR_CHECK => {
+                Token::Ident(name) if RESERVED.contains(name) => {
                     return Err(Refusal::Limit(format!(
                         "The chat template uses the name `{name}` (line {line}), which hubguard reserves for its \
                          own checks; rename it."
@@ -145,10 +147,10 @@ pub fn prepare(source: &str, syntax: &SyntaxConfig) -> Result<String, Refusal> {
     if edits.is_empty() {
         return Ok(source.to_owned());
     }
-    edits.sort_by_key(|(at, _)| *at);
-    let mut out = String::with_capacity(source.len() + edits.iter().map(|(_, s)| s.len()).sum::<usize>());
+    edits.sort_by_key(|(at, order, _)| (*at, *order));
+    let mut out = String::with_capacity(source.len() + edits.iter().map(|(_, _, s)| s.len()).sum::<usize>());
     let mut copied = 0;
-    for (at, text) in edits {
+    for (at, _, text) in edits {
         out.push_str(&source[copied..at]);
         out.push_str(&text);
         copied = at;
@@ -169,7 +171,7 @@ struct MacroBody<'a> {
 impl MacroBody<'_> {
     /// `{% set p = check(p) %}` for each name, the last ending as the opening
     /// tag ends, so the whitespace after it is handled as before.
-    fn rebind(self, edits: &mut Vec<(usize, String)>) {
+    fn rebind(self, edits: &mut Vec<(usize, usize, String)>) {
         let count = self.names.len();
         let text: String = self
             .names
@@ -181,16 +183,17 @@ impl MacroBody<'_> {
             })
             .collect();
         if !text.is_empty() {
-            edits.push((self.at, text));
+            edits.push((self.at, 0, text));
         }
     }
 }
 
-/// Wrap an expression's tokens in a call to `check`.
-fn wrap(edits: &mut Vec<(usize, String)>, expr: &[(Token<'_>, Span)], check: &str) {
+/// Wrap an expression's tokens in a call to `check` (outside any wrap of
+/// the operators in it).
+fn wrap(edits: &mut Vec<(usize, usize, String)>, expr: &[(Token<'_>, Span)], check: &str) {
     if let (Some((_, first)), Some((_, last))) = (expr.first(), expr.last()) {
-        edits.push((first.start_offset as usize, format!("{check}((")));
-        edits.push((last.end_offset as usize, "))".to_owned()));
+        edits.push((first.start_offset as usize, 0, format!("{check}((")));
+        edits.push((last.end_offset as usize, usize::MAX, "))".to_owned()));
     }
 }
 

@@ -4,10 +4,14 @@
 // (X-Linked-Etag, X-Linked-Size), which is what huggingface_hub's HEAD
 // reads without following a redirect off the Hub; Xet-backed files with a
 // 302 to the Xet bridge, with X-Xet-Hash and the Link header too (xet.mjs).
+// Two hostile modes (see README.md): `faults.linkedSize["{repo}/{path}"]`
+// announces another size for an LFS file, `faults.substitute["{repo}/{path}"]`
+// serves other bytes for a regular file.
 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { accessTo } from './auth.mjs';
+import { Content } from './content.mjs';
 import { deny, sendError } from './errors.mjs';
 import { sendContent } from './send.mjs';
 import { xetHeaders } from './xet.mjs';
@@ -73,7 +77,8 @@ export async function resolveFile({ req, res, who, store, cdn, xet, hubUrl, faul
       ...common,
       Location: location,
       'X-Linked-Etag': `"${content.etag}"`,
-      'X-Linked-Size': String(content.size),
+      // Hostile mode: announce another size than the CDN will send.
+      'X-Linked-Size': String(faults.linkedSize?.[`${id}/${filePath}`] ?? content.size),
       'Content-Type': 'text/plain; charset=utf-8',
       'Content-Length': String(Buffer.byteLength(body)),
     });
@@ -82,5 +87,8 @@ export async function resolveFile({ req, res, who, store, cdn, xet, hubUrl, faul
   const contentType = filePath.endsWith('.json')
     ? 'application/json; charset=utf-8'
     : /\.(md|txt|csv|py|yaml|yml)$/.test(filePath) ? 'text/plain; charset=utf-8' : 'application/octet-stream';
-  await sendContent(req, res, content, { ...common, 'Content-Type': contentType, 'Content-Disposition': disposition(filePath) }, faults);
+  // Hostile mode: a mirror serving other bytes under the real ETag and commit.
+  const substitute = faults.substitute?.[`${id}/${filePath}`];
+  const served = substitute === undefined ? content : new Content(Buffer.from(substitute));
+  await sendContent(req, res, served, { ...common, 'Content-Type': contentType, 'Content-Disposition': disposition(filePath) }, faults);
 }

@@ -9,7 +9,7 @@
 //! same options its deserializer sets.
 //!
 //! The builder panics on some malformed merges instead of returning an
-//! error: `validate::bpe_merges` refuses those first (see validate.rs).
+//! error: `validate::bpe_merges` refuses those first (see validate/).
 
 use std::fmt;
 

@@ -98,9 +98,32 @@ pub fn count(rng: &mut StdRng) -> u64 {
     }
 }
 
+/// SentencePiece's nmt_nfkc Precompiled normalizer (what T5, ALBERT and
+/// XLM-R carry), from the spm_precompiled sources cargo fetched; NFKC
+/// where they are not there.
+fn precompiled() -> Value {
+    static FOUND: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let home = std::env::var("CARGO_HOME")
+                .map(std::path::PathBuf::from)
+                .or_else(|_| std::env::var("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+            home.ok()
+                .and_then(|home| {
+                    std::fs::read_dir(home.join("registry/src")).ok()?.find_map(|index| {
+                        std::fs::read(index.ok()?.path().join("spm_precompiled-0.1.4/test.json")).ok()
+                    })
+                })
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .unwrap_or_else(|| json!({"type": "NFKC"}))
+        })
+        .clone()
+}
+
 /// A normalizer; Sequences nest while `depth` lasts.
 pub fn normalizer(rng: &mut StdRng, depth: u32) -> Value {
-    match rng.random_range(0..if depth > 0 { 15 } else { 14 }) {
+    match rng.random_range(0..if depth > 0 { 16 } else { 15 }) {
+        14 => precompiled(),
         0 => {
             let strip_accents = [Value::Null, json!(true), json!(false)][rng.random_range(0..3)].clone();
             json!({"type": "BertNormalizer", "clean_text": flag(rng), "handle_chinese_chars": flag(rng),

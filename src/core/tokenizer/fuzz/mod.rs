@@ -60,7 +60,9 @@ impl Report {
         for (site, (n, example)) in &self.panics {
             eprintln!("  {n} x {site}\n      first case: {example}");
         }
-        for (took, example) in &self.slow {
+        let mut slowest: Vec<&(Duration, String)> = self.slow.iter().collect();
+        slowest.sort_by_key(|(took, _)| std::cmp::Reverse(*took));
+        for (took, example) in slowest.into_iter().take(10) {
             eprintln!("  slow: {:.2} s: {example}", took.as_secs_f64());
         }
     }

@@ -34,70 +34,74 @@ fn stmts(all: &[Stmt<'_>], edits: &mut Vec<Edit>) {
 }
 
 fn stmt(s: &Stmt<'_>, edits: &mut Vec<Edit>) {
-    let mut e = |x: &Expr<'_>| expr(x, 1, edits);
     match s {
-        Stmt::Template(t) => return stmts(&t.children, edits),
-        Stmt::EmitExpr(x) => e(&x.expr),
+        Stmt::Template(t) => stmts(&t.children, edits),
+        Stmt::EmitExpr(x) => top(&x.expr, edits),
         Stmt::EmitRaw(_) | Stmt::Continue(_) | Stmt::Break(_) => {}
         Stmt::ForLoop(f) => {
-            e(&f.target);
-            e(&f.iter);
+            top(&f.target, edits);
+            top(&f.iter, edits);
             if let Some(x) = &f.filter_expr {
-                e(x);
+                top(x, edits);
             }
             stmts(&f.body, edits);
-            return stmts(&f.else_body, edits);
+            stmts(&f.else_body, edits);
         }
         Stmt::IfCond(i) => {
-            e(&i.expr);
+            top(&i.expr, edits);
             stmts(&i.true_body, edits);
-            return stmts(&i.false_body, edits);
+            stmts(&i.false_body, edits);
         }
         Stmt::WithBlock(w) => {
             for (target, value) in &w.assignments {
-                e(target);
-                e(value);
+                top(target, edits);
+                top(value, edits);
             }
-            return stmts(&w.body, edits);
+            stmts(&w.body, edits);
         }
         Stmt::Set(x) => {
-            e(&x.target);
-            e(&x.expr);
+            top(&x.target, edits);
+            top(&x.expr, edits);
         }
         Stmt::SetBlock(x) => {
             if let Some(f) = &x.filter {
-                e(f);
+                top(f, edits);
             }
-            return stmts(&x.body, edits);
+            stmts(&x.body, edits);
         }
         Stmt::AutoEscape(x) => {
-            e(&x.enabled);
-            return stmts(&x.body, edits);
+            top(&x.enabled, edits);
+            stmts(&x.body, edits);
         }
         Stmt::FilterBlock(x) => {
-            e(&x.filter);
-            return stmts(&x.body, edits);
+            top(&x.filter, edits);
+            stmts(&x.body, edits);
         }
-        Stmt::Block(x) => return stmts(&x.body, edits),
+        Stmt::Block(x) => stmts(&x.body, edits),
         Stmt::Import(x) => {
-            e(&x.expr);
-            e(&x.name);
+            top(&x.expr, edits);
+            top(&x.name, edits);
         }
-        Stmt::FromImport(x) => e(&x.expr),
-        Stmt::Extends(x) => e(&x.name),
-        Stmt::Include(x) => e(&x.name),
-        Stmt::Macro(m) => return macro_decl(m, edits),
+        Stmt::FromImport(x) => top(&x.expr, edits),
+        Stmt::Extends(x) => top(&x.name, edits),
+        Stmt::Include(x) => top(&x.name, edits),
+        Stmt::Macro(m) => macro_decl(m, edits),
         Stmt::CallBlock(c) => {
             call(&c.call, 1, edits);
-            return macro_decl(&c.macro_decl, edits);
+            macro_decl(&c.macro_decl, edits);
         }
         Stmt::Do(d) => call(&d.call, 1, edits),
     }
 }
 
+/// An expression of a statement (inside the caller's wraps, if any).
+fn top(x: &Expr<'_>, edits: &mut Vec<Edit>) {
+    expr(x, 1, edits);
+}
+
 fn macro_decl(m: &ast::Macro<'_>, edits: &mut Vec<Edit>) {
     for x in m.args.iter().chain(&m.defaults) {
-        expr(x, 1, edits);
+        top(x, edits);
     }
     stmts(&m.body, edits);
 }

@@ -48,10 +48,10 @@ pub(in super::super) fn normalizer(normalizer: &Value) -> Result<(), String> {
 /// as that text escaped (so `""` matches everywhere); a `Regex` is checked
 /// by its syntax tree, as the crate's regex engine (fancy-regex) parses it.
 fn replace(normalizer: &Value) -> Result<(), String> {
-    if normalizer
+    if !normalizer
         .get("content")
         .and_then(Value::as_str)
-        .is_none_or(str::is_empty)
+        .is_some_and(|content| !content.is_empty())
     {
         return Ok(());
     }

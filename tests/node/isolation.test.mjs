@@ -7,8 +7,8 @@
 // the glue factory, and makes one instance read far outside its memory
 // (what a bad pointer or a Rust stack overflow does). The traps then travel
 // the real paths: the guarded exports, the runtime, the wasm-bindgen glue.
-// One test uses a real tokenizer.json that makes the `tokenizers` crate
-// panic. Each child records any uncaught exception or unhandled rejection:
+// One test uses a real tokenizer.json whose normalizer makes the
+// `tokenizers` crate outgrow wasm memory. Each child records any uncaught exception or unhandled rejection:
 // none may escape.
 
 import { test } from 'node:test';
@@ -145,14 +145,17 @@ test('a trap in the shared instance fails the Hub calls under way with ENGINE_CR
   assert.deepEqual(r.tokenizer.value, LLAMA_HELLO);
 });
 
-test('a tokenizer.json that makes the tokenizers crate panic on encode crashes only its own tokenizer', async () => {
-  // WordPiece behind a normalizer that prepends nothing: the crate indexes
-  // past the string's end on every encode (issue #16, case 1).
-  const evil = 'hubguard-test/evil-prepend';
+test('a tokenizer.json whose normalizer blows the text up past wasm memory crashes only its own tokenizer', async () => {
+  // The crate's panics on files are refused at load (validate/, found by
+  // the fuzz test); what remains is size: a normalizer that replaces every
+  // "a" with 1 MiB of text makes 1000 "a"s need more than a wasm instance
+  // can hold, and the crate's buffer passes 2 GiB (wasm32's largest
+  // allocation: a `capacity overflow` panic) or the heap cannot grow.
+  const evil = 'hubguard-test/evil-replace';
   const tokenizer = {
     version: '1.0', truncation: null, padding: null, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null,
     added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '' }, { type: 'Lowercase' }] },
+    normalizer: { type: 'Replace', pattern: { String: 'a' }, content: 'x'.repeat(1 << 20) },
     model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: { '[UNK]': 0, hello: 1 } },
   };
   local.hub.addRepo({ id: evil, files: { 'tokenizer.json': JSON.stringify(tokenizer), 'tokenizer_config.json': '{}' } });
@@ -160,11 +163,11 @@ test('a tokenizer.json that makes the tokenizers crate panic on encode crashes o
     const hubguard = await import('hubguard'); // the package as users import it
     const llama = await hubguard.AutoTokenizer.from_pretrained(${JSON.stringify(PUBLIC)});
     const bad = await hubguard.AutoTokenizer.from_pretrained(${JSON.stringify(evil)});
-    results.bad = await attempt(() => bad.encode('Hello world'));
+    results.bad = await attempt(() => bad.encode('a'.repeat(1000)));
     results.llama = await attempt(() => llama.encode('Hello world!'));
     results.reloaded = await attempt(async () => { await hubguard.AutoTokenizer.from_pretrained(${JSON.stringify(evil)}); return 'loaded'; });`);
   assertCrashed(r.bad, evil);
-  assert.match(r.bad.message, /the tokenizers library panicked: index out of bounds.*\(at tokenizers-[\d.]+\/src\//);
+  assert.match(r.bad.message, /the tokenizers library panicked: capacity overflow|it ran out of memory/);
   assert.deepEqual(r.llama.value, LLAMA_HELLO);
   assert.equal(r.reloaded.value, 'loaded');
 });

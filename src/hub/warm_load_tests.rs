@@ -10,7 +10,7 @@ use crate::core::endpoint::Endpoint;
 use crate::core::error::ErrorCode;
 use crate::core::tokenizer::{CHAT_TEMPLATE_FILE, TOKENIZER_CONFIG_FILE};
 use crate::hub::download::HubClient;
-use crate::hub::fake::{FakeCredentials, FakeReply, FakeStore, FakeTransport};
+use crate::hub::fake::{git_blob_sha1, FakeCredentials, FakeReply, FakeStore, FakeTransport};
 
 const HUB: &str = "https://huggingface.co";
 const OLD: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -28,11 +28,8 @@ fn hub_at(commit: &str, max: u32) -> FakeTransport {
     let config = config(max);
     let mut t = FakeTransport::new();
     for (name, body) in [(TOKENIZER_FILE, TOKENIZER), (TOKENIZER_CONFIG_FILE, config.as_str())] {
-        let etag = format!(
-            "{:0>40x}",
-            body.bytes()
-                .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
-        );
+        // As the Hub names a regular file (and hubguard checks it).
+        let etag = git_blob_sha1(body.as_bytes());
         let head = FakeReply::ok(b"")
             .with_header("x-repo-commit", commit)
             .with_header("etag", &format!("\"{etag}\""))

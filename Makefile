@@ -62,6 +62,9 @@ pkg: tools $(WASM_OPT)
 	@# entry imports ESM (no CommonJS in a page), Node's entry requires CJS.
 	sed 's/^module.exports = function createApi/export default function createApi/' pkg/shared/api.cjs > pkg/shared/api.mjs
 	grep -q '^export default function createApi' pkg/shared/api.mjs
+	@# The proxy's JS half, likewise: CJS for Node, ESM for the edge build.
+	sed 's/^module.exports = function createProxyApi/export default function createProxyApi/' pkg/server/proxy.cjs > pkg/server/proxy.mjs
+	grep -q '^export default function createProxyApi' pkg/server/proxy.mjs
 	cp README.md pkg/README.md
 	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json
 	@echo "built pkg/ (hubguard $(CRATE_VERSION))"

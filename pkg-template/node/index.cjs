@@ -20,17 +20,10 @@ const { AutoTokenizer, PreTrainedTokenizer, HubError, start } = createApi({ wasm
 start();
 const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ wasm, env, start });
 
-/**
- * The token proxy for browser apps, as a Fetch-API handler:
- * `(request, context?) => Promise<Response>`. It holds the server's token
- * (option, else HF_TOKEN / the token file) and serves only `allow`ed repos.
- * Options: { allow, origins, endpoint, token, basePath, rateLimit:
- * { requests, perSeconds }, maxConcurrent }.
- */
-function createHubProxy(options) {
-  const proxy = new wasm.HubProxy(options);
-  return (request, context) => proxy.handle(request, context);
-}
+// The token proxy for browser apps (server/proxy.cjs): a Fetch-API handler
+// that holds the server's token (option, else HF_TOKEN / the token file)
+// and serves only `allow`ed repos.
+const { createHubProxy } = require('../server/proxy.cjs')({ wasm, start });
 
 module.exports = {
   AutoTokenizer,

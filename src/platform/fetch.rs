@@ -43,6 +43,11 @@ impl FetchBody {
     pub fn into_stream(self) -> Option<ReadableStream> {
         self.stream
     }
+
+    /// The same, as the proxy's JS half takes it.
+    pub fn into_source(self) -> Option<JsValue> {
+        self.stream.map(Into::into)
+    }
 }
 
 impl Transport for FetchTransport {

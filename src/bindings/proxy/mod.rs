@@ -88,7 +88,8 @@ impl JsHubProxy {
         }
         let elapsed = js_sys::Date::now() - done.started_ms;
         done.entry.finish(bytes.max(0.0) as u64, elapsed, Outcome::parse(outcome));
-        serde_wasm_bindgen::to_value(&done.entry).unwrap_or(JsValue::UNDEFINED)
+        let json = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+        serde::Serialize::serialize(&done.entry, &json).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// `{ idle, write }` in milliseconds, for the JS half's stream watchdog.

@@ -27,6 +27,18 @@ const BLOCK = Buffer.alloc(64 << 10, 0x61);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** 'drain' or 'close', with both listeners removed after (no leak per write). */
+function drainedOrClosed(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
+
 export async function startHostileHub() {
   const log = [];
   const timers = new Set();
@@ -81,7 +93,7 @@ export async function startHostileHub() {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(LARGE) });
       if (req.method === 'HEAD') return res.end();
       for (let sent = 0; sent < LARGE && !res.destroyed; sent += BLOCK.length) {
-        if (!res.write(BLOCK)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+        if (!res.write(BLOCK)) await drainedOrClosed(res);
       }
       return res.end();
     }

@@ -60,7 +60,8 @@ export function startProxy(args, env) {
 /**
  * createHubProxy(options) behind toNodeHandler on 127.0.0.1, in a child.
  * `options` is JS source for the options object (it may hold functions);
- * each access-log entry is printed as an `ENTRY` line.
+ * each access-log entry is printed as an `ENTRY` line. An extra `wrap`
+ * key, a function of the handler, is applied before toNodeHandler.
  */
 export function startProxyScript(options, env = {}) {
   mkdirSync(path.join(consumerDir, 'runs'), { recursive: true });
@@ -70,9 +71,9 @@ export function startProxyScript(options, env = {}) {
     file,
     `import http from 'node:http';
      import { createHubProxy, toNodeHandler } from 'hubguard';
-     const options = ${options};
+     const { wrap, ...options } = ${options};
      const handler = createHubProxy({ ...options, onRequest: (e) => process.stdout.write('ENTRY ' + JSON.stringify(e) + '\\n') });
-     const server = http.createServer(toNodeHandler(options.wrap ? options.wrap(handler) : handler));
+     const server = http.createServer(toNodeHandler(wrap ? wrap(handler) : handler));
      server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
      process.on('SIGTERM', () => { server.closeAllConnections(); server.close(() => process.exit(0)); });`,
   );

@@ -9,10 +9,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestInit, RequestRedirect, Response,
+    AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestCredentials, RequestInit,
+    RequestRedirect, Response,
 };
 
 use super::headers::header_list;
+use crate::core::proxy::ProxyCredentials;
 use crate::core::redact::scrub;
 use crate::hub::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
@@ -25,10 +27,14 @@ extern "C" {
 }
 
 /// `signal` aborts every request this transport makes (the proxy passes
-/// its client's, so a disconnect cancels the upstream download).
+/// its client's, so a disconnect cancels the upstream download). Requests
+/// to the app's proxy also carry the app's own `headers` and credentials
+/// mode (`env.proxyHeaders`, `env.proxyCredentials`).
 #[derive(Default)]
 pub struct FetchTransport {
     pub signal: Option<AbortSignal>,
+    pub headers: Vec<(String, String)>,
+    pub credentials: Option<ProxyCredentials>,
 }
 
 pub struct FetchBody {
@@ -63,7 +69,7 @@ impl Transport for FetchTransport {
             transport_error(kind, &e)
         };
         let headers = Headers::new().map_err(connect)?;
-        for (name, value) in &request.headers {
+        for (name, value) in self.headers.iter().chain(&request.headers) {
             headers.set(name, value).map_err(connect)?;
         }
         let init = RequestInit::new();
@@ -73,6 +79,13 @@ impl Transport for FetchTransport {
         init.set_method(request.method.as_str());
         init.set_headers(&headers);
         init.set_redirect(RequestRedirect::Follow);
+        if let Some(mode) = self.credentials {
+            init.set_credentials(match mode {
+                ProxyCredentials::Omit => RequestCredentials::Omit,
+                ProxyCredentials::SameOrigin => RequestCredentials::SameOrigin,
+                ProxyCredentials::Include => RequestCredentials::Include,
+            });
+        }
         let js_request = Request::new_with_str_and_init(request.url.as_str(), &init).map_err(connect)?;
         let answer = JsFuture::from(global_fetch(&js_request).map_err(connect)?)
             .await

@@ -37,7 +37,7 @@ mod node_http;
 #[cfg(feature = "node")]
 pub use node::token_file;
 #[cfg(feature = "node")]
-pub use node::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};
+pub use node::{cache_root, configured_credentials, env_var, page_url, proxy_transport, Store, ADVICE};
 #[cfg(feature = "node")]
 pub use node_http::NodeHttpTransport as HttpTransport;
 
@@ -46,6 +46,6 @@ mod browser;
 #[cfg(feature = "browser")]
 mod fetch;
 #[cfg(feature = "browser")]
-pub use browser::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};
+pub use browser::{cache_root, configured_credentials, env_var, page_url, proxy_transport, Store, ADVICE};
 #[cfg(feature = "browser")]
 pub use fetch::FetchTransport as HttpTransport;

@@ -11,6 +11,7 @@
 mod allow;
 mod answer;
 mod auth;
+mod client;
 mod headers;
 mod host;
 mod limit;
@@ -20,6 +21,7 @@ mod target;
 pub use allow::{AllowList, AllowRule};
 pub use answer::{answer_redirect, answer_upstream, decide_hop, Answer, Body, Hop, LargeFiles, Upstream};
 pub use auth::{authorization, AuthOutcome, AuthValue, AUTHORIZE_FAILED};
+pub use client::{proxy_headers, ProxyCredentials};
 pub use headers::{
     filter_inbound, filter_outbound, header_value, is_renderable, safety_headers, Cors, EXPOSED_HEADERS,
 };

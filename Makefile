@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-download bench-next clean
+.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-proxy-load bench-download bench-next clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -109,8 +109,14 @@ bench: tools deps consumer
 	cd tests/bench/crate_native && cargo build --quiet --release
 	node tests/bench/encode.mjs
 
+# Streaming a large file through the proxy against curl fetching it directly.
 bench-proxy: tools deps consumer
+	@command -v curl >/dev/null || { echo "curl is needed: apt-get install curl"; exit 1; }
 	node tests/bench/proxy.mjs
+
+# 5,000 mixed requests, 64 at a time: correctness, warnings, RSS, sockets.
+bench-proxy-load: tools deps consumer
+	node tests/bench/proxy-load.mjs
 
 # A 200 MB and a 400 MB LFS file: hubguard vs huggingface_hub vs @huggingface/hub.
 bench-download: tools deps consumer

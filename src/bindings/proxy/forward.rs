@@ -9,8 +9,9 @@ use web_sys::AbortSignal;
 use super::config::ProxyConfig;
 use super::reply::Reply;
 use crate::core::proxy::{answer_redirect, answer_upstream, decide_hop, Answer, Body, Hop, ProxyTarget, Upstream};
+use crate::core::error::{ErrorCode, HubError};
 use crate::hub::download::{FileRef, HubClient, Step};
-use crate::hub::transport::Method;
+use crate::hub::transport::{Method, Transport};
 use crate::platform::{self, HttpTransport};
 
 pub async fn forward(
@@ -40,17 +41,26 @@ pub async fn forward(
     };
     let method = if head { Method::Head } else { Method::Get };
     let mut stopped: Option<(Hop, Url)> = None;
-    let followed = client
-        .follow_with(&file, method, headers, |_, to| {
-            match decide_hop(&config.policy.allow, &config.endpoint, target, to, config.large_files) {
-                Hop::Follow => Step::Follow,
-                hop => {
-                    stopped = Some((hop, to.clone()));
-                    Step::Stop
+    let mut followed = Err(HubError::new(ErrorCode::Network, "not asked yet"));
+    // A GET or HEAD that got no answer at all (a kept-alive upstream
+    // connection closed as it was reused) is asked once more.
+    for _ in 0..2 {
+        stopped = None;
+        followed = client
+            .follow_with(&file, method, headers, |_, to| {
+                match decide_hop(&config.policy.allow, &config.endpoint, target, to, config.large_files) {
+                    Hop::Follow => Step::Follow,
+                    hop => {
+                        stopped = Some((hop, to.clone()));
+                        Step::Stop
+                    }
                 }
-            }
-        })
-        .await;
+            })
+            .await;
+        if !matches!(&followed, Err(e) if e.code == ErrorCode::Network) || transport.is_aborted() {
+            break;
+        }
+    }
     let followed = match followed {
         Ok(followed) => followed,
         // Network or redirect trouble: say which kind, never where.

@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-proxy-load bench-download bench-next clean
+.PHONY: pkg pkg-edge demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-proxy-load bench-download bench-next clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -67,7 +67,17 @@ pkg: tools $(WASM_OPT)
 	grep -q '^export default function createProxyApi' pkg/server/proxy.mjs
 	cp README.md pkg/README.md
 	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json
+	$(MAKE) --no-print-directory pkg-edge
 	@echo "built pkg/ (hubguard $(CRATE_VERSION))"
+
+# The edge build (the proxy alone, for Fetch-API servers: Workers, Vercel
+# Edge) into pkg/edge, beside its hand-written entries: wasm-bindgen's web
+# glue, started with initSync({ module }) from a WebAssembly.Module.
+pkg-edge: tools $(WASM_OPT)
+	cargo build --quiet --release --target $(WASM_TARGET) --features edge
+	wasm-bindgen --target web --omit-default-module-path --out-dir pkg/edge --out-name hubguard_wasm $(WASM_OUT)
+	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/edge/hubguard_wasm_bg.wasm -o pkg/edge/hubguard_wasm_bg.wasm
+	@echo "edge wasm: $$(wc -c < pkg/edge/hubguard_wasm_bg.wasm) bytes, $$(gzip -9c pkg/edge/hubguard_wasm_bg.wasm | wc -c) gzipped"
 
 # Pack pkg/ and install the tarball into a fresh project: tests import it
 # from there, exactly as users will.

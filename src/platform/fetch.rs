@@ -1,8 +1,10 @@
-//! Browser build: `Transport` over the global `fetch`, with the body streamed.
+//! Browser and edge builds: `Transport` over the global `fetch`, with the
+//! body streamed.
 //!
-//! No request here ever carries a token (the browser build has no token
+//! In the browser build no request ever carries a token (it has no token
 //! code), so redirects are safely left to the browser: a cross-origin 3xx is
-//! opaque to a page anyway.
+//! opaque to a page anyway. The edge build (the proxy on Fetch-API servers)
+//! asks for redirects back and sets the bearer itself.
 
 use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -78,7 +80,20 @@ impl Transport for FetchTransport {
         }
         init.set_method(request.method.as_str());
         init.set_headers(&headers);
+        // The browser build holds no token: the browser follows redirects.
+        // The edge build holds one: redirects come back, so the token rule
+        // runs per hop (hub::download), and the bearer goes where it says.
+        #[cfg(not(feature = "edge"))]
         init.set_redirect(RequestRedirect::Follow);
+        #[cfg(feature = "edge")]
+        {
+            init.set_redirect(RequestRedirect::Manual);
+            if let Some(token) = &request.bearer {
+                headers
+                    .set("authorization", &format!("Bearer {}", token.expose()))
+                    .map_err(connect)?;
+            }
+        }
         if let Some(mode) = self.credentials {
             init.set_credentials(match mode {
                 ProxyCredentials::Omit => RequestCredentials::Omit,

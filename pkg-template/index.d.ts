@@ -216,6 +216,14 @@ export declare const env: {
   proxy?: string;
   /** Browser: send every request through the proxy. */
   proxyAll?: boolean;
+  /**
+   * Browser: the app's own credentials for the proxy's `authorize` (sent to the proxy only),
+   * e.g. `{ Authorization: 'Bearer <app session>' }`, or a function returning them (called per load).
+   * A value shaped like a Hugging Face token throws TOKEN_REFUSED.
+   */
+  proxyHeaders?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /** Browser: the credentials mode of requests to the proxy ('include' sends cookies to a same-site proxy). */
+  proxyCredentials?: 'omit' | 'same-origin' | 'include';
 };
 
 export interface AllowRule {

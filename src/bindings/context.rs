@@ -45,19 +45,31 @@ impl<C> HubContext<C> {
             Some(given) => proxy_headers(header_pairs(given).await?)?,
             None => Vec::new(),
         };
-        Ok(platform::proxy_transport(self.transport.signal.clone(), headers, self.proxy_credentials))
+        Ok(platform::proxy_transport(
+            self.transport.signal.clone(),
+            headers,
+            self.proxy_credentials,
+        ))
     }
 }
 
 /// `env.proxyHeaders`: an object of strings, or a function returning one
 /// (awaited if it returns a promise), called for each load.
 async fn header_pairs(given: &JsValue) -> Result<Vec<(String, String)>, HubError> {
-    let wrong = || wrong_type("env", "proxyHeaders", "an object of strings, or a function returning one");
+    let wrong = || {
+        wrong_type(
+            "env",
+            "proxyHeaders",
+            "an object of strings, or a function returning one",
+        )
+    };
     let mut value = given.clone();
     if let Some(f) = value.dyn_ref::<Function>() {
         value = f.call0(&JsValue::UNDEFINED).map_err(|_| wrong())?;
         if value.has_type::<Promise>() {
-            value = JsFuture::from(value.unchecked_into::<Promise>()).await.map_err(|_| wrong())?;
+            value = JsFuture::from(value.unchecked_into::<Promise>())
+                .await
+                .map_err(|_| wrong())?;
         }
     }
     if value.is_undefined() || value.is_null() {

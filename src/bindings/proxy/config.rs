@@ -55,7 +55,13 @@ pub fn configure(options: &JsValue) -> Result<ProxyConfig, HubError> {
         .string_list("hosts")?
         .unwrap_or_default()
         .iter()
-        .map(|h| HostName::parse(h).ok_or_else(|| invalid(format!("`hosts`: {h:?} is not a host name (such as \"app.example\" or \"app.example:8443\")."))))
+        .map(|h| {
+            HostName::parse(h).ok_or_else(|| {
+                invalid(format!(
+                    "`hosts`: {h:?} is not a host name (such as \"app.example\" or \"app.example:8443\")."
+                ))
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let allow_headers = o
         .string_list("allowHeaders")?
@@ -158,7 +164,9 @@ fn timeouts(o: &Options<'_>) -> Result<Timeouts, HubError> {
 fn header_name(name: &str) -> Result<String, HubError> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !ok {
         return Err(invalid(format!("`allowHeaders`: {name:?} is not a header name.")));
     }

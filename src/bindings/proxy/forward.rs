@@ -8,11 +8,11 @@ use web_sys::AbortSignal;
 
 use super::config::ProxyConfig;
 use super::reply::Reply;
-use crate::core::proxy::{answer_redirect, answer_upstream, decide_hop, Answer, Body, Hop, ProxyTarget, Upstream};
 use crate::core::error::{ErrorCode, HubError};
+use crate::core::proxy::{answer_redirect, answer_upstream, decide_hop, Answer, Body, Hop, ProxyTarget, Upstream};
 use crate::hub::download::{FileRef, HubClient, Step};
 use crate::hub::transport::{Method, Transport};
-use crate::platform::{self, HttpTransport};
+use crate::platform;
 
 pub async fn forward(
     config: &ProxyConfig,
@@ -25,8 +25,7 @@ pub async fn forward(
     let Ok(credentials) = platform::configured_credentials(config.token.clone()) else {
         return Reply::plain(Answer::error(500, "The proxy is misconfigured.", cors, &[]));
     };
-    let mut transport = HttpTransport::default();
-    transport.signal = signal;
+    let transport = platform::proxy_transport(signal, Vec::new(), None);
     let client = HubClient {
         transport: &transport,
         credentials: &credentials,

@@ -26,8 +26,8 @@ use self::reply::{describe, Reply};
 use super::errors::to_js;
 use super::options::Options;
 use crate::core::proxy::{
-    authorization, AccessEntry, Answer, AuthOutcome, Decision, InboundRequest, Limiter, LocalAddress, Outcome,
-    Refusal, AUTHORIZE_FAILED,
+    authorization, AccessEntry, Answer, AuthOutcome, Decision, InboundRequest, Limiter, LocalAddress, Outcome, Refusal,
+    AUTHORIZE_FAILED,
 };
 use crate::platform::header_list;
 
@@ -87,7 +87,8 @@ impl JsHubProxy {
             self.proxy.limiter.borrow_mut().release(client);
         }
         let elapsed = js_sys::Date::now() - done.started_ms;
-        done.entry.finish(bytes.max(0.0) as u64, elapsed, Outcome::parse(outcome));
+        done.entry
+            .finish(bytes.max(0.0) as u64, elapsed, Outcome::parse(outcome));
         let json = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
         serde::Serialize::serialize(&done.entry, &json).unwrap_or(JsValue::UNDEFINED)
     }
@@ -145,10 +146,14 @@ impl Inbound {
             .iter()
             .find(|(k, _)| k == "host")
             .map(|(_, v)| v.clone())
-            .or_else(|| url.as_ref().and_then(|u| u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            })));
+            .or_else(|| {
+                url.as_ref().and_then(|u| {
+                    u.host_str().map(|h| match u.port() {
+                        Some(p) => format!("{h}:{p}"),
+                        None => h.to_owned(),
+                    })
+                })
+            });
         let local = match (string("localAddress"), number("localPort")) {
             (Some(ip), Some(port)) if port <= 65535.0 => LocalAddress::parse(&ip, port as u16),
             _ => None,
@@ -187,7 +192,11 @@ impl Proxy {
             host: inbound.host.as_deref(),
             local: inbound.local,
         });
-        let origin = inbound.headers.iter().find(|(k, _)| k == "origin").map(|(_, v)| v.as_str());
+        let origin = inbound
+            .headers
+            .iter()
+            .find(|(k, _)| k == "origin")
+            .map(|(_, v)| v.as_str());
         let cors = |preflight| self.config.policy.cors.headers(origin, preflight);
         let address = inbound
             .client
@@ -222,7 +231,12 @@ impl Proxy {
             AuthOutcome::Fail { log } => {
                 let mut e = entry(&address, 500);
                 e.error = Some(log);
-                return self.reply(Reply::plain(Answer::error(500, AUTHORIZE_FAILED, &cors(false), &[])), e, None, started_ms);
+                return self.reply(
+                    Reply::plain(Answer::error(500, AUTHORIZE_FAILED, &cors(false), &[])),
+                    e,
+                    None,
+                    started_ms,
+                );
             }
         };
         let acquired = self.limiter.borrow_mut().acquire(&identity, js_sys::Date::now());

@@ -62,7 +62,9 @@ pub fn proxy_headers(given: Vec<(String, String)>) -> Result<Vec<(String, String
                 ));
             }
             if value.chars().any(|c| c.is_control() && c != '\t') {
-                return Err(invalid(format!("env.proxyHeaders: the {name} header's value has a line break or control character.")));
+                return Err(invalid(format!(
+                    "env.proxyHeaders: the {name} header's value has a line break or control character."
+                )));
             }
             Ok((name.to_ascii_lowercase(), value))
         })
@@ -82,17 +84,29 @@ mod tests {
         let ok = proxy_headers(pairs(&[("Authorization", "Bearer app-session-1"), ("X-App", "v")])).unwrap();
         assert_eq!(ok, pairs(&[("authorization", "Bearer app-session-1"), ("x-app", "v")]));
         assert_eq!(ProxyCredentials::parse("include").unwrap(), ProxyCredentials::Include);
-        assert_eq!(ProxyCredentials::parse("yes").unwrap_err().code, ErrorCode::InvalidOption);
+        assert_eq!(
+            ProxyCredentials::parse("yes").unwrap_err().code,
+            ErrorCode::InvalidOption
+        );
     }
 
     #[test]
     fn a_hugging_face_token_is_refused_without_being_quoted() {
-        for (name, value) in [("Authorization", "Bearer hf_abcdefghijklmnopqrstuvwxyz"), ("X-Token", "hf_abcdefghijklmnop")] {
+        for (name, value) in [
+            ("Authorization", "Bearer hf_abcdefghijklmnopqrstuvwxyz"),
+            ("X-Token", "hf_abcdefghijklmnop"),
+        ] {
             let err = proxy_headers(pairs(&[(name, value)])).unwrap_err();
             assert_eq!(err.code, ErrorCode::TokenRefused);
             assert!(!err.message.contains("hf_abc"), "{}", err.message);
         }
-        assert_eq!(proxy_headers(pairs(&[("a b", "x")])).unwrap_err().code, ErrorCode::InvalidOption);
-        assert_eq!(proxy_headers(pairs(&[("x", "a\r\nb")])).unwrap_err().code, ErrorCode::InvalidOption);
+        assert_eq!(
+            proxy_headers(pairs(&[("a b", "x")])).unwrap_err().code,
+            ErrorCode::InvalidOption
+        );
+        assert_eq!(
+            proxy_headers(pairs(&[("x", "a\r\nb")])).unwrap_err().code,
+            ErrorCode::InvalidOption
+        );
     }
 }

@@ -26,10 +26,12 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg pkg-edge demo test tools deps consumer www www-build test-rust test-node test-python test-browser bench bench-proxy bench-proxy-load bench-download bench-next clean
+.PHONY: pkg pkg-edge demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-proxy-load bench-download bench-next bench-isolation bench-models clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@if [ "$$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  cargo install --locked --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
@@ -57,14 +59,18 @@ pkg: tools $(WASM_OPT)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/browser/hubguard_wasm_bg.wasm -o pkg/browser/hubguard_wasm_bg.wasm
 	@echo "browser wasm: $$(wc -c < pkg/browser/hubguard_wasm_bg.wasm) bytes, $$(gzip -9c pkg/browser/hubguard_wasm_bg.wasm | wc -c) gzipped (limit 2621440)"
 	@test $$(gzip -9c pkg/browser/hubguard_wasm_bg.wasm | wc -c) -lt 2621440 || { echo "the gzipped browser wasm is over 2.5 MB"; exit 1; }
+	@# The glue becomes a factory: one wasm instance per tokenizer (shared/runtime.cjs).
+	node pkg-template/build/glue-factory.mjs nodejs pkg/node/hubguard_wasm.js
+	node pkg-template/build/glue-factory.mjs web pkg/browser/hubguard_wasm.js
+	@# Their typings describe the glue before it became a factory; index.d.ts is the package's.
+	rm -f pkg/*/hubguard_wasm.d.ts pkg/*/hubguard_wasm_bg.wasm.d.ts
 	cp -R pkg-template/. pkg/
-	@# One source for the shared API, in both module formats: the browser
+	rm -rf pkg/build
+	@# One source for the shared code, in both module formats: the browser
 	@# entry imports ESM (no CommonJS in a page), Node's entry requires CJS.
-	sed 's/^module.exports = function createApi/export default function createApi/' pkg/shared/api.cjs > pkg/shared/api.mjs
-	grep -q '^export default function createApi' pkg/shared/api.mjs
+	node pkg-template/build/esm.mjs pkg/shared
 	@# The proxy's JS half, likewise: CJS for Node, ESM for the edge build.
-	sed 's/^module.exports = function createProxyApi/export default function createProxyApi/' pkg/server/proxy.cjs > pkg/server/proxy.mjs
-	grep -q '^export default function createProxyApi' pkg/server/proxy.mjs
+	node pkg-template/build/esm.mjs pkg/server
 	cp README.md pkg/README.md
 	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json
 	$(MAKE) --no-print-directory pkg-edge
@@ -72,11 +78,13 @@ pkg: tools $(WASM_OPT)
 
 # The edge build (the proxy alone, for Fetch-API servers: Workers, Vercel
 # Edge) into pkg/edge, beside its hand-written entries: wasm-bindgen's web
-# glue, started with initSync({ module }) from a WebAssembly.Module.
+# glue made a factory, given the WebAssembly.Module the platform imports.
 pkg-edge: tools $(WASM_OPT)
 	cargo build --quiet --release --target $(WASM_TARGET) --features edge
-	wasm-bindgen --target web --omit-default-module-path --out-dir pkg/edge --out-name hubguard_wasm $(WASM_OUT)
+	wasm-bindgen --target web --out-dir pkg/edge --out-name hubguard_wasm $(WASM_OUT)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/edge/hubguard_wasm_bg.wasm -o pkg/edge/hubguard_wasm_bg.wasm
+	node pkg-template/build/glue-factory.mjs web pkg/edge/hubguard_wasm.js
+	rm -f pkg/edge/hubguard_wasm.d.ts pkg/edge/hubguard_wasm_bg.wasm.d.ts
 	@echo "edge wasm: $$(wc -c < pkg/edge/hubguard_wasm_bg.wasm) bytes, $$(gzip -9c pkg/edge/hubguard_wasm_bg.wasm | wc -c) gzipped"
 
 # Pack pkg/ and install the tarball into a fresh project: tests import it
@@ -93,13 +101,30 @@ demo: tools deps consumer
 test-rust:
 	cargo test --quiet
 
+# Lint gates: formatting, and clippy with warnings as errors on the host
+# (tests included) and on wasm32 with each build's feature.
+lint: tools
+	cargo fmt --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --target $(WASM_TARGET) --features node -- -D warnings
+	cargo clippy --quiet --target $(WASM_TARGET) --features browser -- -D warnings
+	cargo clippy --quiet --target $(WASM_TARGET) --features edge -- -D warnings
+
 test-node: consumer
 	node --test --test-reporter=spec tests/node/
 
+# The typings, checked by tsc as each build's users resolve them (tests/types):
+# Node code under the `node` condition, page code under `browser` without
+# Node's types. Each file also holds what must not compile (@ts-expect-error).
+test-types: consumer
+	rm -rf $(CONSUMER)/types-check && cp -R tests/types $(CONSUMER)/types-check
+	tests/node_modules/.bin/tsc -p $(CONSUMER)/types-check/tsconfig.node.json
+	tests/node_modules/.bin/tsc -p $(CONSUMER)/types-check/tsconfig.browser.json
+
 # The demo page, built by Vite from the packed package's browser build.
 www-build: consumer
-	npm ci --prefix www --no-audit --no-fund --loglevel=error
-	npm install --prefix www --no-save --no-audit --no-fund --loglevel=error ./target/hubguard-$(CRATE_VERSION).tgz
+	npm ci --prefix www --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm install --prefix www --no-save --ignore-scripts --no-audit --no-fund --loglevel=error ./target/hubguard-$(CRATE_VERSION).tgz
 	npm run --prefix www --silent build
 
 # The local Hub, the proxy and the page, in one command.
@@ -113,7 +138,7 @@ test-browser: www-build
 test-python:
 	$(PYTHON) -m pytest -q tests/python
 
-test: tools deps test-rust test-node test-browser test-python
+test: tools deps lint test-rust test-node test-types test-browser test-python
 
 bench: tools deps consumer
 	cd tests/bench/crate_native && cargo build --quiet --release
@@ -131,6 +156,16 @@ bench-proxy-load: tools deps consumer
 # A 200 MB and a 400 MB LFS file: hubguard vs huggingface_hub vs @huggingface/hub.
 bench-download: tools deps consumer
 	node tests/bench/download.mjs
+
+# The cost of one wasm instance per tokenizer, against an earlier build's
+# package when BASELINE names one (a node_modules/hubguard folder).
+bench-isolation: tools deps consumer
+	node tests/bench/isolation.mjs
+
+# Transformers.js loading a 200 MB gated ONNX model: alone, with
+# configureTransformers, and with env.fetch = hubFetch; cold and warm.
+bench-models: tools deps consumer
+	node tests/bench/models.mjs
 
 # The tokenizers 1.0 release candidate, in wasm, against the same anchors
 # (tests/bench/next_engine: measured, never shipped). The getrandom cfg

@@ -3,8 +3,11 @@
 // proxy the app runs (`env.proxy`), which holds the token on the server.
 // Network I/O is the global `fetch`, so it also runs in Web Workers.
 
-import init, * as wasm from './hubguard_wasm.js';
+import instantiate from './hubguard_wasm.js';
+import HubError from '../shared/errors.mjs';
+import createRuntime from '../shared/runtime.mjs';
 import createApi from '../shared/api.mjs';
+import createHubFetchApi from '../shared/hub-fetch.mjs';
 
 /**
  * Settings shared by every load.
@@ -15,9 +18,33 @@ import createApi from '../shared/api.mjs';
  */
 export const env = { proxy: undefined, proxyAll: false, endpoint: undefined };
 
-let starting;
-const api = createApi({ wasm, env, ready: () => (starting ??= init()) });
-export const { AutoTokenizer, PreTrainedTokenizer, HubError } = api;
+// Written this way (`new URL(..., import.meta.url)`), bundlers ship the file.
+const wasmUrl = new URL('./hubguard_wasm_bg.wasm', import.meta.url);
+
+/** The module, compiled once, on first use, while it downloads where the server allows. */
+async function compile() {
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(fetch(wasmUrl));
+    } catch {
+      // Served without the application/wasm type: compile from the bytes.
+    }
+  }
+  const response = await fetch(wasmUrl);
+  if (!response.ok) throw new HubError(`hubguard could not load its wasm file (HTTP ${response.status}).`, { code: 'NETWORK' });
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+const runtime = createRuntime({ instantiate, compile });
+export const { AutoTokenizer, PreTrainedTokenizer } = createApi({ runtime, env });
+export { HubError };
+// hubFetch / configureTransformers: public repos straight from the Hub,
+// gated and private ones through env.proxy; never a token.
+export const { hubFetch, createHubFetch, configureTransformers } = createHubFetchApi({
+  runtime,
+  env,
+  build: { remoteHost: (options) => `${options?.endpoint ?? env.endpoint ?? 'https://huggingface.co'}/` },
+});
 
 // Some bundler setups define a process environment object in the page, and a token
 // in it is readable by every visitor. hubguard never uses it; it says so once.

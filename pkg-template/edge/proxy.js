@@ -2,19 +2,19 @@
 // Edge): the token proxy alone, `createHubProxy`, over the runtime's global
 // fetch (redirects followed by hand, so the CDN never gets the token). The
 // entries (workerd.js, edge-light.js) hand it the compiled wasm module the
-// way each platform imports one; wasm-bindgen's `--target web` glue is
-// started synchronously from it, since these runtimes refuse to compile
-// wasm from bytes.
+// way each platform imports one (these runtimes refuse to compile wasm
+// from bytes); the glue is the factory `make pkg` makes of wasm-bindgen's
+// `--target web` output, so the proxy runs in the shared instance of
+// shared/runtime.mjs, remade if it ever traps.
 
-import * as wasm from './hubguard_wasm.js';
-import createApi from '../shared/api.mjs';
+import instantiate from './hubguard_wasm.js';
+import HubError from '../shared/errors.mjs';
+import createRuntime from '../shared/runtime.mjs';
 import createProxyApi from '../server/proxy.mjs';
 
 /** `module`: a WebAssembly.Module. Returns the package's edge exports. */
 export function startEdge(module) {
-  wasm.initSync({ module });
-  const { HubError, start } = createApi({ wasm });
-  wasm.registerErrorClass(HubError); // now, so that a first synchronous error is a HubError
-  const { createHubProxy } = createProxyApi({ wasm, start });
+  const runtime = createRuntime({ instantiate, compile: () => module });
+  const { createHubProxy } = createProxyApi({ runtime });
   return { createHubProxy, HubError };
 }

@@ -1,14 +1,15 @@
 'use strict';
 // The Hub API of the Node build: files into the huggingface_hub cache
 // (shared with Python), and the JSON routes around them. Each call takes
-// one options object; errors are HubError with a stable `code`.
+// one options object; errors are HubError with a stable `code`. The calls
+// run in the runtime's shared wasm instance.
 
-/** `wasm` is the Node wasm module, `env` the package's shared settings. */
-module.exports = function createHubApi({ wasm, env, start }) {
+/** `runtime`: the wasm instances (shared/runtime.cjs); `env`: the package's shared settings. */
+module.exports = function createHubApi({ runtime, env }) {
   const call = (name) =>
     async function (options = {}) {
-      await start();
-      return wasm[name](options, env);
+      await runtime.ready();
+      return runtime.shared().runAsync((glue) => glue[name](options, env));
     };
   return {
     /** → the file's path in the cache's snapshot folder. */

@@ -1,12 +1,16 @@
 'use strict';
 // hubguard's Node entry. The ESM entry (index.mjs) re-exports this file, so
-// `import` and `require` in one process share one wasm instance and one
-// HubError class (`instanceof` works across both).
+// `import` and `require` in one process share one runtime and one HubError
+// class (`instanceof` works across both).
 
-const wasm = require('./hubguard_wasm.js');
+const runtime = require('./runtime.cjs');
+const HubError = require('../shared/errors.cjs');
 const createApi = require('../shared/api.cjs');
 const { toNodeHandler } = require('./node-http.cjs');
 const createHubApi = require('./hub-api.cjs');
+const createHubProxy = require('./proxy.cjs');
+const createHubFetchApi = require('../shared/hub-fetch.cjs');
+const nodeFetchParts = require('./transformers.cjs');
 
 /**
  * Settings shared by every load, like Transformers.js' `env`.
@@ -14,16 +18,14 @@ const createHubApi = require('./hub-api.cjs');
  * https://huggingface.co.
  */
 const env = { endpoint: undefined };
-const { AutoTokenizer, PreTrainedTokenizer, HubError, start } = createApi({ wasm, env });
-// Node's wasm module is ready at require time: register HubError now so
-// that even a synchronous first error is a HubError.
-start();
-const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ wasm, env, start });
-
-// The token proxy for browser apps (server/proxy.cjs): a Fetch-API handler
-// that holds the server's token (option, else HF_TOKEN / the token file)
-// and serves only `allow`ed repos.
-const { createHubProxy } = require('../server/proxy.cjs')({ wasm, start });
+const { AutoTokenizer, PreTrainedTokenizer } = createApi({ runtime, env });
+const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ runtime, env });
+// hubFetch / configureTransformers: Transformers.js loads models through hubguard.
+const { hubFetch, createHubFetch, configureTransformers } = createHubFetchApi({
+  runtime,
+  env,
+  build: nodeFetchParts({ runtime, env }),
+});
 
 module.exports = {
   AutoTokenizer,
@@ -37,4 +39,7 @@ module.exports = {
   fileExists,
   modelInfo,
   whoami,
+  hubFetch,
+  createHubFetch,
+  configureTransformers,
 };

@@ -13,4 +13,7 @@ export const {
   fileExists,
   modelInfo,
   whoami,
+  hubFetch,
+  createHubFetch,
+  configureTransformers,
 } = hubguard;

@@ -11,7 +11,7 @@
 // `make pkg` also emits it as proxy.mjs (the one line `module.exports =`
 // becomes `export default`), so keep that line as it is.
 
-module.exports = function createProxyApi({ wasm, start = () => undefined }) {
+module.exports = function createProxyApi({ runtime }) {
   /** toNodeHandler's way to pipe a Node upstream body without web streams. */
   const NODE_BODY = Symbol.for('hubguard.proxy.nodeBody');
   const encoder = new TextEncoder();
@@ -226,10 +226,20 @@ module.exports = function createProxyApi({ wasm, start = () => undefined }) {
    * server's token and serves only `allow`ed repos. Options: see index.d.ts.
    */
   function createHubProxy(options) {
-    start();
-    const proxy = new wasm.HubProxy(options);
+    // The proxy lives in the runtime's shared wasm instance. If that instance
+    // dies (a trap), the answers under way end, and the next request makes
+    // the proxy again in a new one. Bad options throw here, at creation.
+    let instance = runtime.shared();
+    let proxy = instance.run((glue) => new glue.HubProxy(options));
+    const live = () => {
+      if (instance.dead) {
+        instance = runtime.shared();
+        proxy = instance.run((glue) => new glue.HubProxy(options));
+      }
+      return { instance, proxy };
+    };
     const onRequest = options?.onRequest;
-    const { idle, write } = proxy.timeouts();
+    const { idle, write } = instance.run(() => proxy.timeouts());
     if (!proxy.hasAuthorize) {
       console.warn(
         'hubguard proxy: no `authorize` option, so any client that can reach this proxy gets the allowed files, ' +
@@ -237,16 +247,16 @@ module.exports = function createProxyApi({ wasm, start = () => undefined }) {
       );
     }
 
-    function respond(out) {
+    function respond(out, current) {
       let finished = false;
       const finish = (bytes, outcome) => {
         if (finished) return;
         finished = true;
         let entry;
         try {
-          entry = proxy.finish(out.ticket, bytes, outcome);
+          entry = current.instance.run(() => current.proxy.finish(out.ticket, bytes, outcome));
         } catch {
-          entry = undefined;
+          entry = undefined; // its instance died: the slot went with it
         }
         report(onRequest, entry);
       };
@@ -282,10 +292,11 @@ module.exports = function createProxyApi({ wasm, start = () => undefined }) {
       let unlink = () => {};
       try {
         unlink = linkUntilAnswered(request, upstream);
-        const out = await proxy.handle(request, innerContext(context, upstream.signal));
+        const current = live();
+        const out = await current.instance.runAsync(() => current.proxy.handle(request, innerContext(context, upstream.signal)));
         unlink();
         out.abort = upstream;
-        return respond(out);
+        return respond(out, current);
       } catch {
         unlink();
         upstream.abort();

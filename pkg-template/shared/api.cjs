@@ -1,33 +1,13 @@
 'use strict';
-// The JS face of hubguard, shared by the Node and browser entries: the
-// HubError class, the shared `env` settings, and thin tokenizer wrappers over
-// the wasm exports. `ready` (browser) starts the wasm module on first use.
-// `make pkg` also emits it as api.mjs (the one line `module.exports =`
-// becomes `export default`), so keep that line as it is.
+// The tokenizer API, shared by the Node and browser entries: thin wrappers
+// over the wasm exports, shaped like Transformers.js. Each tokenizer lives in
+// a wasm instance of its own (runtime.cjs), so a crash in one leaves the
+// others working. Emitted as api.mjs too (make pkg).
 
-module.exports = function createApi({ wasm, ready = () => undefined, env = {} }) {
-  /** Every error hubguard throws. `code` is stable; `message` says what to do. */
-  class HubError extends Error {
-    constructor(message, details = {}) {
-      super(message);
-      this.name = 'HubError';
-      this.code = details.code;
-      this.status = details.status;
-      this.repoId = details.repoId;
-      this.file = details.file;
-      if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
-    }
-  }
+const HubError = require('./errors.cjs');
 
-  let registered = false;
-  async function start() {
-    await ready();
-    if (!registered) {
-      wasm.registerErrorClass(HubError);
-      registered = true;
-    }
-  }
-
+/** `runtime`: the wasm instances (runtime.cjs); `env`: the package's shared settings. */
+module.exports = function createApi({ runtime, env = {} }) {
   const INTERNAL = Symbol('hubguard.internal');
   let warnedNoGenerationTag = false;
 
@@ -76,22 +56,39 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     return out;
   }
 
-  // encode()'s text goes into a buffer in wasm memory that is kept between
-  // calls, and its ids are read from another: no allocation per call.
+  /**
+   * encode()'s text goes into a buffer in the instance's memory that is kept
+   * between calls, and its ids are read from another: no allocation per call.
+   * One per tokenizer, as each has its own instance.
+   */
   const encoder = new TextEncoder();
-  let memory;
-  let input = 0;
-  let inputSize = 0;
-  function writeInput(text) {
-    const size = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
-    if (size > inputSize) {
-      // A text too large to encode is refused before its buffer is made.
-      wasm.checkTextSize(text.length);
-      inputSize = Math.max(size, 1 << 16);
-      input = wasm.inputBuffer(inputSize);
+  class EncodeBuffers {
+    #glue;
+    #memory;
+    #input = 0;
+    #size = 0;
+
+    constructor(glue) {
+      this.#glue = glue;
+      this.#memory = glue.wasmMemory();
     }
-    memory ??= wasm.wasmMemory();
-    return encoder.encodeInto(text, new Uint8Array(memory.buffer, input, size)).written;
+
+    /** Writes `text` as UTF-8 into the input buffer; returns its length in bytes. */
+    write(text) {
+      const size = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+      if (size > this.#size) {
+        // A text too large to encode is refused before its buffer is made.
+        this.#glue.checkTextSize(text.length);
+        this.#size = Math.max(size, 1 << 16);
+        this.#input = this.#glue.inputBuffer(this.#size);
+      }
+      return encoder.encodeInto(text, new Uint8Array(this.#memory.buffer, this.#input, size)).written;
+    }
+
+    /** The `count` ids the last encodeInput wrote, as a plain Array. */
+    ids(count) {
+      return toArray(new Uint32Array(this.#memory.buffer, this.#glue.outputIds(), count));
+    }
   }
 
   /** The wasm result of a batch call -> { input_ids, attention_mask, token_type_ids?, assistant_masks? }. */
@@ -118,24 +115,33 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
    * Calling it (`tokenizer(text, options)`) returns plain arrays.
    */
   class PreTrainedTokenizer extends CallableBase {
+    #instance;
     #inner;
+    #buffers;
     #info;
     #vocab;
 
-    constructor(key, inner) {
+    constructor(key, instance, inner) {
       if (key !== INTERNAL) {
         throw new TypeError('Use AutoTokenizer.from_pretrained(repoId) to load a tokenizer.');
       }
       const call = (text, options) => call._call(text, options);
       super(call);
       Object.setPrototypeOf(call, new.target.prototype);
+      this.#instance = instance;
       this.#inner = inner;
+      this.#buffers = new EncodeBuffers(instance.glue);
       this.#readInfo();
+    }
+
+    /** A method of the wasm tokenizer; the crash error instead if its instance has trapped. */
+    #call(method, ...args) {
+      return this.#instance.run(() => this.#inner[method](...args));
     }
 
     /** The settings as wasm has them: after loading, and after a setter changed one. */
     #readInfo() {
-      this.#info = JSON.parse(this.#inner.info());
+      this.#info = JSON.parse(this.#call('info'));
     }
 
     /**
@@ -161,7 +167,8 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
         pairs = batched ? pair : [pair];
         checkStrings(pairs, '`text_pair`');
       }
-      const raw = this.#inner.call(
+      const raw = this.#call(
+        'call',
         texts.join(''),
         Uint32Array.from(texts, (t) => t.length),
         pairs === null ? undefined : pairs.join(''),
@@ -180,8 +187,16 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       }
       const add = options?.add_special_tokens ?? true;
       if (typeof add !== 'boolean') throw invalid('encode: `add_special_tokens` must be true or false.');
-      const count = this.#inner.encodeInput(writeInput(text), add);
-      return toArray(new Uint32Array(memory.buffer, wasm.outputIds(), count));
+      // The hot path: the checks of `#call`, without its closure.
+      const instance = this.#instance;
+      instance.check();
+      try {
+        const count = this.#inner.encodeInput(this.#buffers.write(text), add);
+        instance.check();
+        return this.#buffers.ids(count);
+      } catch (e) {
+        throw instance.failure(e);
+      }
     }
 
     /** Many texts in one call into wasm: an array of id arrays. Options: { add_special_tokens = true }. */
@@ -191,7 +206,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       checkOptions(options, 'batch_encode');
       const add = options?.add_special_tokens ?? true;
       if (typeof add !== 'boolean') throw invalid('batch_encode: `add_special_tokens` must be true or false.');
-      const raw = this.#inner.encodeBatch(texts.join(''), Uint32Array.from(texts, (t) => t.length), add);
+      const raw = this.#call('encodeBatch', texts.join(''), Uint32Array.from(texts, (t) => t.length), add);
       return rows(raw.ids, raw.ends);
     }
 
@@ -208,7 +223,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
         }
         ids = ids.data.subarray(0, dims[dims.length - 1]);
       }
-      return this.#inner.decode(ids, options);
+      return this.#call('decode', ids, options);
     }
 
     /** One string per row of ids, decoded in one call. Same options as `decode`. */
@@ -225,27 +240,27 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
         for (const id of row) flat.push(id);
         ends[i] = flat.length;
       }
-      return this.#inner.batchDecode(flat, ends, options);
+      return this.#call('batchDecode', flat, ends, options);
     }
 
     /** Token strings. Options: { pair, add_special_tokens = false }. */
     tokenize(text, options) {
       if (typeof text !== 'string') throw invalid('tokenize: `text` must be a string.');
-      return this.#inner.tokenizeText(text, options);
+      return this.#call('tokenizeText', text, options);
     }
 
     /** A token's id (undefined if unknown), or an array of them. */
     convert_tokens_to_ids(tokens) {
-      if (typeof tokens === 'string') return this.#inner.tokenToId(tokens);
+      if (typeof tokens === 'string') return this.#call('tokenToId', tokens);
       if (!Array.isArray(tokens)) throw invalid('convert_tokens_to_ids: give a token or an array of tokens.');
       checkStrings(tokens, 'convert_tokens_to_ids: each token');
-      return tokens.map((t) => this.#inner.tokenToId(t));
+      return tokens.map((t) => this.#call('tokenToId', t));
     }
 
     /** A Map of token to id for the whole vocabulary, added tokens included (as Transformers.js). */
     get_vocab() {
       if (!this.#vocab) {
-        const { tokens, ids } = this.#inner.vocab();
+        const { tokens, ids } = this.#call('vocab');
         this.#vocab = new Map();
         for (let i = 0; i < tokens.length; i++) this.#vocab.set(tokens[i], ids[i]);
       }
@@ -262,7 +277,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
      * assistant_masks? }, or the ids (return_dict: false).
      */
     apply_chat_template(conversation, options = {}) {
-      const raw = this.#inner.applyChatTemplate(conversation, options);
+      const raw = this.#call('applyChatTemplate', conversation, options);
       if (typeof raw === 'string' || Array.isArray(raw)) return raw;
       if (raw.no_generation_tag && !warnedNoGenerationTag) {
         // As transformers warns: the masks are all 0, which is rarely what a caller wants.
@@ -280,7 +295,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
       if (chat_template !== null && typeof chat_template !== 'string') {
         throw invalid('get_chat_template: `chat_template` must be a string.');
       }
-      return this.#inner.chatTemplate(chat_template ?? undefined, tools != null);
+      return this.#call('chatTemplate', chat_template ?? undefined, tools != null);
     }
 
     /**
@@ -318,7 +333,7 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     }
 
     set padding_side(side) {
-      this.#inner.setSide('padding_side', side);
+      this.#call('setSide', 'padding_side', side);
       this.#readInfo();
     }
 
@@ -327,13 +342,13 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     }
 
     set truncation_side(side) {
-      this.#inner.setSide('truncation_side', side);
+      this.#call('setSide', 'truncation_side', side);
       this.#readInfo();
     }
 
     /** tokenizer_config.json as an object ({} when the repo has none). */
     get config() {
-      return this.#inner.config;
+      return this.#instance.run(() => this.#inner.config);
     }
 
     // bos_token, bos_token_id, eos_token, ...: from tokenizer_config.json
@@ -343,11 +358,11 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
     static {
       const setters = {
         pad_token(token) {
-          this.#inner.setPadToken(token);
+          this.#call('setPadToken', token);
           this.#readInfo();
         },
         pad_token_id(id) {
-          this.#inner.setPadTokenId(id);
+          this.#call('setPadTokenId', id);
           this.#readInfo();
         },
       };
@@ -371,11 +386,12 @@ module.exports = function createApi({ wasm, ready = () => undefined, env = {} })
      * cache_dir, local_files_only, signal } (see index.d.ts).
      */
     static async from_pretrained(repoId, options = {}) {
-      await start();
-      const inner = await wasm.loadTokenizer(repoId, options, env);
-      return new PreTrainedTokenizer(INTERNAL, inner);
+      await runtime.ready();
+      const instance = runtime.forTokenizer(repoId);
+      const inner = await instance.runAsync((glue) => glue.loadTokenizer(repoId, options, env, runtime.proxiedRepos));
+      return new PreTrainedTokenizer(INTERNAL, instance, inner);
     }
   }
 
-  return { AutoTokenizer, PreTrainedTokenizer, HubError, env, start };
+  return { AutoTokenizer, PreTrainedTokenizer };
 };

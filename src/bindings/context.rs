@@ -126,6 +126,6 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
 }
 
 /// huggingface_hub's reading of boolean environment variables.
-fn is_truthy(value: &str) -> bool {
+pub(super) fn is_truthy(value: &str) -> bool {
     matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
 }

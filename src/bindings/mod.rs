@@ -4,11 +4,16 @@
 //! a JS `HubError` instance (the class lives in the package's JS entry, which
 //! registers it at load time).
 
-// The tokenizer API: the Node and browser builds (the edge build is the
-// proxy alone).
+// The tokenizer API and hubFetch: the Node and browser builds (the edge
+// build is the proxy alone).
 #[cfg(not(feature = "edge"))]
 mod context;
+mod crash;
 mod errors;
+#[cfg(not(feature = "edge"))]
+mod fetch_context;
+#[cfg(not(feature = "edge"))]
+mod hub_fetch;
 mod options;
 #[cfg(not(feature = "edge"))]
 mod progress;

@@ -1,24 +1,23 @@
-//! `loadTokenizer(repoId, options, env)` and the `Tokenizer` it returns.
-
-use std::cell::RefCell;
-use std::collections::HashSet;
+//! `loadTokenizer(repoId, options, env, proxiedRepos)` and the `Tokenizer` it returns.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::context::hub_context;
 use super::errors::to_js;
 use super::options::{string_arg, Options};
 use super::progress::report_progress;
-use crate::core::classify::needs_credentials;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
+use crate::core::routing::{sticky_key, Route, RouteFacts};
 use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE};
 use crate::hub::cached::CachedHub;
 use crate::hub::commit_cache::CommitCache;
 use crate::hub::credentials::{Anonymous, Credentials};
 use crate::hub::download::HubClient;
 use crate::hub::progress::Progress;
+use crate::hub::routing::route;
 use crate::hub::tokenizer_files::load_tokenizer;
 use crate::hub::transport::Transport;
 use crate::platform;
@@ -27,16 +26,22 @@ const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
 
 /// Load a repo's tokenizer. `env` is the package's shared settings object
 /// (`env.endpoint`); `options` the call's own (`revision`, `token`,
-/// `progress_callback`).
+/// `progress_callback`); `proxied` the package's set of repos the Hub
+/// refused anonymously, which go straight to the proxy (see `core::routing`).
 #[wasm_bindgen(js_name = loadTokenizer)]
-pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue) -> Result<JsTokenizer, JsValue> {
-    load_inner(&repo_id, &options, &env)
+pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue, proxied: JsValue) -> Result<JsTokenizer, JsValue> {
+    load_inner(&repo_id, &options, &env, &proxied)
         .await
         .map(|inner| JsTokenizer { inner })
         .map_err(to_js)
 }
 
-async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Result<LoadedTokenizer, HubError> {
+async fn load_inner(
+    repo_id: &JsValue,
+    options: &JsValue,
+    env: &JsValue,
+    proxied: &JsValue,
+) -> Result<LoadedTokenizer, HubError> {
     let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
     let options = Options::new(options, FROM_PRETRAINED)?;
     let revision = match options.string("revision")? {
@@ -85,20 +90,23 @@ async fn load_inner(repo_id: &JsValue, options: &JsValue, env: &JsValue) -> Resu
             }
         }
     };
-    let sticky = PROXIED_REPOS.with(|r| r.borrow().contains(repo.as_str()));
-    let result = match &context.proxy {
-        Some(proxy) if sticky || context.proxy_all => load(proxy.clone(), true).await,
-        _ => match load(context.endpoint.clone(), false).await {
-            // Gated or private: repeat through the app's proxy, and send this
-            // repo there for the rest of the session.
-            Err(e) if needs_credentials(&e) && context.proxy.is_some() => {
-                PROXIED_REPOS.with(|r| r.borrow_mut().insert(repo.as_str().to_owned()));
-                load(context.proxy.clone().expect("checked"), true).await
-            }
-            other => other,
-        },
+    let key: JsValue = sticky_key(RepoType::Model, &repo).into();
+    let sticky_set = proxied.dyn_ref::<js_sys::Set>();
+    let facts = RouteFacts {
+        proxy_configured: context.proxy.is_some(),
+        proxy_all: context.proxy_all,
+        sticky: sticky_set.is_some_and(|s| s.has(&key)),
     };
-    result.map_err(|e| e.about(repo.as_str(), None))
+    let routed = route(facts, |way| match (way, &context.proxy) {
+        (Route::Proxy, Some(proxy)) => load(proxy.clone(), true),
+        _ => load(context.endpoint.clone(), false),
+    })
+    .await;
+    // Gated or private: this repo goes through the proxy from now on.
+    if let (true, Some(set)) = (routed.refused_anonymously, sticky_set) {
+        set.add(&key);
+    }
+    routed.result.map_err(|e| e.about(repo.as_str(), None))
 }
 
 /// Without a filesystem cache: through the Cache API where there is one
@@ -117,11 +125,6 @@ async fn load_uncached<T: Transport, C: Credentials>(
     let probe = RepoPath::parse(TOKENIZER_CONFIG_FILE)?;
     let source = CommitCache::open(client, &cache, RepoType::Model, repo, revision, &probe).await?;
     load_tokenizer(&source, RepoType::Model, repo, revision, report).await
-}
-
-thread_local! {
-    /// Repos the Hub refused anonymously: later loads go straight to the proxy.
-    static PROXIED_REPOS: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
 /// A loaded tokenizer; its methods are in tokenizer_api.rs.

@@ -115,6 +115,18 @@ impl Endpoint {
         Url::parse(&text).expect("built from a valid base and encoded segments")
     }
 
+    /// The endpoint's path prefix without a trailing '/': empty for an
+    /// origin, `/mirror` for a Hub mirror mounted under a path.
+    pub fn base_path(&self) -> &str {
+        self.base.path().trim_end_matches('/')
+    }
+
+    /// The endpoint as a URL prefix ending in '/', as Transformers.js wants
+    /// its `env.remoteHost`.
+    pub fn prefix_url(&self) -> String {
+        format!("{}/", self.base.as_str().trim_end_matches('/'))
+    }
+
     /// `{endpoint}/api/...` for the JSON API routes.
     pub fn api_url(&self, route: &str) -> Url {
         Url::parse(&format!("{}/api/{route}", self.base.as_str().trim_end_matches('/')))

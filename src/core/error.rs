@@ -8,67 +8,64 @@
 use super::redact::redact_secrets;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    InvalidRepoId,
-    InvalidRevision,
-    InvalidPath,
-    InvalidOption,
-    InvalidEndpoint,
-    GatedRepo,
-    RepoNotFound,
-    EntryNotFound,
-    RevisionNotFound,
-    InvalidToken,
-    RateLimited,
-    Network,
-    InsecureRedirect,
-    TooManyRedirects,
-    HttpError,
-    InvalidTokenizer,
-    /// A well-formed tokenizer.json of a kind the `tokenizers` crate cannot run.
-    UnsupportedTokenizer,
-    /// No chat template, or one that failed to render (`raise_exception`).
-    ChatTemplate,
-    TokenRefused,
-    ProxyRefused,
-    NotCached,
-    Integrity,
-    CacheIo,
-    /// The caller's AbortSignal fired.
-    Aborted,
+/// Defines `ErrorCode` with its JS strings, and `ErrorCode::ALL`, from one
+/// list (the typings' `HubErrorCode` is checked against `ALL` in a test).
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident => $text:literal,)*) => {
+        /// The stable `code` of every error; JS sees the strings.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The string JavaScript sees as `error.code`. These never change meaning.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $text,)*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// The string JavaScript sees as `error.code`. These never change meaning.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidRepoId => "INVALID_REPO_ID",
-            ErrorCode::InvalidRevision => "INVALID_REVISION",
-            ErrorCode::InvalidPath => "INVALID_PATH",
-            ErrorCode::InvalidOption => "INVALID_OPTION",
-            ErrorCode::InvalidEndpoint => "INVALID_ENDPOINT",
-            ErrorCode::GatedRepo => "GATED_REPO",
-            ErrorCode::RepoNotFound => "REPO_NOT_FOUND",
-            ErrorCode::EntryNotFound => "ENTRY_NOT_FOUND",
-            ErrorCode::RevisionNotFound => "REVISION_NOT_FOUND",
-            ErrorCode::InvalidToken => "INVALID_TOKEN",
-            ErrorCode::RateLimited => "RATE_LIMITED",
-            ErrorCode::Network => "NETWORK",
-            ErrorCode::InsecureRedirect => "INSECURE_REDIRECT",
-            ErrorCode::TooManyRedirects => "TOO_MANY_REDIRECTS",
-            ErrorCode::HttpError => "HTTP_ERROR",
-            ErrorCode::InvalidTokenizer => "INVALID_TOKENIZER",
-            ErrorCode::UnsupportedTokenizer => "UNSUPPORTED_TOKENIZER",
-            ErrorCode::ChatTemplate => "CHAT_TEMPLATE",
-            ErrorCode::TokenRefused => "TOKEN_REFUSED",
-            ErrorCode::ProxyRefused => "PROXY_REFUSED",
-            ErrorCode::NotCached => "NOT_CACHED",
-            ErrorCode::Integrity => "INTEGRITY",
-            ErrorCode::CacheIo => "CACHE_IO",
-            ErrorCode::Aborted => "ABORTED",
-        }
-    }
+error_codes! {
+    InvalidRepoId => "INVALID_REPO_ID",
+    InvalidRevision => "INVALID_REVISION",
+    InvalidPath => "INVALID_PATH",
+    InvalidOption => "INVALID_OPTION",
+    InvalidEndpoint => "INVALID_ENDPOINT",
+    GatedRepo => "GATED_REPO",
+    RepoNotFound => "REPO_NOT_FOUND",
+    EntryNotFound => "ENTRY_NOT_FOUND",
+    RevisionNotFound => "REVISION_NOT_FOUND",
+    InvalidToken => "INVALID_TOKEN",
+    RateLimited => "RATE_LIMITED",
+    Network => "NETWORK",
+    InsecureRedirect => "INSECURE_REDIRECT",
+    TooManyRedirects => "TOO_MANY_REDIRECTS",
+    HttpError => "HTTP_ERROR",
+    InvalidTokenizer => "INVALID_TOKENIZER",
+    /// A well-formed tokenizer.json of a kind the `tokenizers` crate cannot run.
+    UnsupportedTokenizer => "UNSUPPORTED_TOKENIZER",
+    /// No chat template, or one that failed to render (`raise_exception`).
+    ChatTemplate => "CHAT_TEMPLATE",
+    TokenRefused => "TOKEN_REFUSED",
+    ProxyRefused => "PROXY_REFUSED",
+    NotCached => "NOT_CACHED",
+    Integrity => "INTEGRITY",
+    CacheIo => "CACHE_IO",
+    /// The caller's AbortSignal fired.
+    Aborted => "ABORTED",
+    /// A trap (panic, out of memory, stack overflow) ended the wasm
+    /// instance of one tokenizer; no other tokenizer is affected.
+    TokenizerCrashed => "TOKENIZER_CRASHED",
+    /// A trap ended the wasm instance the Hub API and the proxy share; the
+    /// next call gets a new one.
+    EngineCrashed => "ENGINE_CRASHED",
 }
 
 impl fmt::Display for ErrorCode {
@@ -135,3 +132,34 @@ impl fmt::Display for HubError {
 }
 
 impl std::error::Error for HubError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typings' `HubErrorCode` union lists exactly these codes.
+    #[test]
+    fn the_typings_list_every_error_code_and_no_other() {
+        let typings = include_str!("../../pkg-template/types/common.d.ts");
+        let (_, union) = typings
+            .split_once("export type HubErrorCode =")
+            .expect("common.d.ts declares HubErrorCode");
+        // One `| 'CODE'` per line up to the blank line after the union; doc
+        // comments between them are skipped.
+        let mut typed: Vec<&str> = union
+            .lines()
+            .skip(1)
+            .take_while(|line| !line.trim().is_empty())
+            .filter_map(|line| {
+                line.trim()
+                    .strip_prefix("| '")?
+                    .trim_end_matches(';')
+                    .strip_suffix('\'')
+            })
+            .collect();
+        let mut codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        typed.sort_unstable();
+        codes.sort_unstable();
+        assert_eq!(typed, codes);
+    }
+}

@@ -5,14 +5,17 @@
 
 pub mod cache;
 pub mod classify;
+pub mod crash;
 pub mod endpoint;
 pub mod environment;
 pub mod error;
+pub mod fetch;
 pub mod patterns;
 pub mod proxy;
 pub mod redact;
 pub mod redirect;
 pub mod repo;
+pub mod routing;
 pub mod token;
 pub mod tokenizer;
 

@@ -12,6 +12,8 @@
 //!   (LFS) before they become blobs (see `blob_download`); one process at a
 //!   time downloads a blob (see `lock`).
 
+use std::cell::RefCell;
+
 use futures_util::future::join;
 
 use super::blob_download::BlobDownload;
@@ -20,6 +22,7 @@ use super::download::{FileRef, HubClient};
 use super::lock::{acquire, Acquired};
 use super::metadata::{FileMetadata, Metadata};
 use super::progress::Progress;
+use super::recent::Recent;
 use super::source::{Derived, FileSource, IfUnknown};
 use super::store::{FileStore, IoError};
 use super::transport::Transport;
@@ -40,6 +43,32 @@ pub struct CachedHub<'a, T, C, S> {
 pub struct CachedFile {
     pub path: String,
     pub commit: String,
+}
+
+/// How [`CachedHub::resolve`] looks a file up.
+#[derive(Clone, Copy, Default)]
+pub struct Lookup<'m> {
+    /// Only find out whether the current version is cached: never download.
+    pub no_download: bool,
+    /// Recent Hub answers to reuse, and to add to.
+    pub recent: Option<&'m RefCell<Recent>>,
+}
+
+/// Where a file is in the cache (`None`: not there, and `no_download` was
+/// asked), and what the Hub said about it, when it was asked.
+#[derive(Clone, Debug, Default)]
+pub struct Resolved {
+    pub cached: Option<CachedFile>,
+    pub meta: Option<FileMetadata>,
+}
+
+impl Resolved {
+    fn cached(found: CachedFile) -> Self {
+        Resolved {
+            cached: Some(found),
+            meta: None,
+        }
+    }
 }
 
 /// Whether a file must exist, and what to do when its existence is unknown.
@@ -117,12 +146,40 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
         self.locate(file, on_progress, Need::Required).await
     }
 
+    /// Like `ensure`, as `lookup` says: possibly without downloading, and
+    /// reusing recent Hub answers.
+    pub async fn resolve(
+        &self,
+        file: &FileRef,
+        on_progress: &dyn Fn(Progress),
+        lookup: Lookup<'_>,
+    ) -> Result<Resolved, HubError> {
+        self.locate_with(file, on_progress, Need::Required, lookup).await
+    }
+
     async fn locate(&self, file: &FileRef, on_progress: &dyn Fn(Progress), need: Need) -> Result<CachedFile, HubError> {
+        let resolved = self.locate_with(file, on_progress, need, Lookup::default()).await?;
+        resolved.cached.ok_or_else(|| {
+            // Unreachable: only a `no_download` lookup leaves it out.
+            HubError::new(
+                ErrorCode::CacheIo,
+                format!("{} of {} was not cached.", file.path, file.repo),
+            )
+        })
+    }
+
+    async fn locate_with(
+        &self,
+        file: &FileRef,
+        on_progress: &dyn Fn(Progress),
+        need: Need,
+        lookup: Lookup<'_>,
+    ) -> Result<Resolved, HubError> {
         let cache = RepoCache::new(&self.root, file.repo_type, &file.repo);
         if file.revision.is_commit_hash() {
             let commit = file.revision.as_str();
             if let Some(found) = self.cached_at(&cache, file, commit).await {
-                return Ok(found);
+                return Ok(Resolved::cached(found));
             }
             // Only for optional files: `hf_hub_download` itself asks again.
             if need != Need::Required && self.store.exists(&cache.no_exist(commit, &file.path)).await {
@@ -130,10 +187,24 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
             }
         }
         if self.offline {
-            return self.cached_only(&cache, file).await;
+            return self.cached_only(&cache, file).await.map(Resolved::cached);
         }
-        match self.client.metadata(file).await {
-            Ok(Metadata::Found(meta)) => self.fetch_into_cache(&cache, file, &meta, on_progress).await,
+        match self.metadata_for(file, lookup).await {
+            Ok(Metadata::Found(meta)) => {
+                if lookup.no_download && !self.store.exists(&cache.blob(&meta.etag)).await {
+                    return Ok(Resolved {
+                        cached: None,
+                        meta: Some(meta),
+                    });
+                }
+                let found = self.fetch_into_cache(&cache, file, &meta, on_progress).await?;
+                // A download takes a while: what the Hub said counts from now.
+                self.remember(lookup, file, &meta);
+                Ok(Resolved {
+                    cached: Some(found),
+                    meta: Some(meta),
+                })
+            }
             Ok(Metadata::Missing { commit, error }) => {
                 if let Some(commit) = commit {
                     // Remember the absence, as huggingface_hub does; best effort.
@@ -144,7 +215,7 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
             }
             // No network: the cached snapshot is good enough.
             Err(e) if e.code == ErrorCode::Network => match self.cached_only(&cache, file).await {
-                Ok(found) => Ok(found),
+                Ok(found) => Ok(Resolved::cached(found)),
                 // An optional file may then count as absent (see `get_optional`).
                 Err(miss) if miss.code == ErrorCode::NotCached && need == Need::Optional(IfUnknown::Absent) => {
                     Err(miss)
@@ -153,6 +224,30 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
                 Err(other) => Err(other),
             },
             Err(e) => Err(e),
+        }
+    }
+
+    /// The Hub's HEAD answer, or a recent one for the same file.
+    async fn metadata_for(&self, file: &FileRef, lookup: Lookup<'_>) -> Result<Metadata, HubError> {
+        if let Some(recent) = lookup.recent {
+            let key = Recent::key(&self.client.endpoint, file);
+            if let Some(meta) = recent.borrow().get(&key, self.client.transport.now_millis()) {
+                return Ok(Metadata::Found(meta));
+            }
+        }
+        let answer = self.client.metadata(file).await?;
+        if let Metadata::Found(meta) = &answer {
+            self.remember(lookup, file, meta);
+        }
+        Ok(answer)
+    }
+
+    fn remember(&self, lookup: Lookup<'_>, file: &FileRef, meta: &FileMetadata) {
+        if let Some(recent) = lookup.recent {
+            let key = Recent::key(&self.client.endpoint, file);
+            recent
+                .borrow_mut()
+                .put(key, meta.clone(), self.client.transport.now_millis());
         }
     }
 

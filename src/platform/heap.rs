@@ -8,12 +8,15 @@
 //! heap. Measured on Node 20: growing 200 MB page by page takes about 1 s
 //! and 350 collections; in 256-page steps, 10 ms. A Gemma-3 load ran 50
 //! collections this way. So memory grows by as much as the heap already
-//! has (at least 1 MiB, at most 64 MiB at a time): a few dozen grows for
-//! any heap, and never more than 64 MiB reserved and unused.
+//! has (at least 16 MiB, at most 64 MiB at a time): a few dozen grows for
+//! any heap, and never more than 64 MiB reserved and unused. Reserved pages
+//! that nothing touched cost address space, not memory; the 16 MiB floor
+//! matters because every tokenizer starts a small instance of its own.
 
 use core::alloc::Layout;
 use core::arch::wasm32::memory_grow;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use talc::base::binning::Binning;
 use talc::base::Talc;
@@ -24,11 +27,20 @@ use talc::wasm::WasmBinning;
 use super::small_blocks::SmallBlocks;
 
 const PAGE: usize = 64 * 1024;
-const MIN_STEP_PAGES: usize = 16;
+const MIN_STEP_PAGES: usize = 256;
 const MAX_STEP_PAGES: usize = 1024;
 /// The last page stays ungrown: with all 65,536 pages, the arena's end would
 /// be address 2^32, which wraps to null in a 32-bit pointer.
 const MAX_PAGES: usize = u32::MAX as usize / PAGE;
+
+/// The size of the last allocation the heap could not grow for (0: none).
+/// Set inside the allocator, where nothing may allocate or call out; read by
+/// the JS runtime after a trap to say the instance ran out of memory.
+static EXHAUSTED: AtomicUsize = AtomicUsize::new(0);
+
+pub fn heap_exhausted() -> usize {
+    EXHAUSTED.load(Ordering::Relaxed)
+}
 
 #[global_allocator]
 static ALLOCATOR: SmallBlocks<TalcSyncCell<GrowInSteps, WasmBinning>> =
@@ -53,6 +65,7 @@ unsafe impl Source for GrowInSteps {
         let current_pages = core::arch::wasm32::memory_size::<0>();
         let room = MAX_PAGES.saturating_sub(current_pages);
         if needed_pages > room {
+            EXHAUSTED.store(layout.size(), Ordering::Relaxed);
             return Err(());
         }
         let step = current_pages
@@ -62,7 +75,10 @@ unsafe impl Source for GrowInSteps {
         // Near the 4 GiB limit, a full step may not fit where the need does.
         let (previous_pages, grown_pages) = match memory_grow::<0>(step) {
             usize::MAX => match memory_grow::<0>(needed_pages) {
-                usize::MAX => return Err(()),
+                usize::MAX => {
+                    EXHAUSTED.store(layout.size(), Ordering::Relaxed);
+                    return Err(());
+                }
                 previous => (previous, needed_pages),
             },
             previous => (previous, step),

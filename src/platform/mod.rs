@@ -29,6 +29,7 @@ mod small_blocks;
 mod timer;
 mod web_cache;
 pub use headers::header_list;
+pub use heap::heap_exhausted;
 use timer::sleep;
 pub use web_cache::web_cache;
 

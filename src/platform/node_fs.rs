@@ -333,11 +333,7 @@ impl FileStore for NodeStore {
 
     async fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<(), IoError> {
         make_parent(path).await?;
-        // Unique per write: two loads may write the same ref at once.
-        let partial = format!(
-            "{path}.{:08x}.incomplete",
-            (js_sys::Math::random() * f64::from(u32::MAX)) as u32
-        );
+        let partial = partial_name(path);
         let written = call(write_file(&partial, &Uint8Array::from(bytes))).await;
         let renamed = match written {
             Ok(_) => call(rename(&partial, path)).await,
@@ -353,11 +349,31 @@ impl FileStore for NodeStore {
 
     async fn link(&self, link: &str, target: &str, source: &str) -> Result<(), IoError> {
         make_parent(link).await?;
-        remove(link).await;
-        match call(symlink(target, link)).await {
+        // Made beside it, then renamed over it: another process reading the
+        // snapshot (which may have linked it already) never finds it gone.
+        let partial = partial_name(link);
+        let made = match call(symlink(target, &partial)).await {
             Ok(_) => Ok(()),
             // No symlinks here (some Windows setups): a copy works for readers.
-            Err(_) => call(copy_file(source, link)).await.map(|_| ()).map_err(io_error),
+            Err(_) => call(copy_file(source, &partial)).await.map(|_| ()),
+        };
+        let renamed = match made {
+            Ok(()) => call(rename(&partial, link)).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = renamed {
+            remove(&partial).await;
+            return Err(io_error(e));
         }
+        Ok(())
     }
+}
+
+/// A name beside `path`, unique per write: two loads may write the same file
+/// at once, each renaming its own partial file into place.
+fn partial_name(path: &str) -> String {
+    format!(
+        "{path}.{:08x}.incomplete",
+        (js_sys::Math::random() * f64::from(u32::MAX)) as u32
+    )
 }

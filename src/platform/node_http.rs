@@ -11,7 +11,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
+use web_sys::{AbortSignal, ReadableStream};
 
 use crate::core::environment::download_timeout_millis;
 use crate::core::redact::scrub;
@@ -27,6 +27,13 @@ extern "C" {
 extern "C" {
     #[wasm_bindgen(js_name = request, catch)]
     fn https_request(url: &str, options: &Object) -> Result<ClientRequest, JsValue>;
+}
+
+#[wasm_bindgen(module = "node:stream")]
+extern "C" {
+    type Readable;
+    #[wasm_bindgen(static_method_of = Readable, js_name = toWeb)]
+    fn to_web(stream: &IncomingMessage, options: &Object) -> ReadableStream;
 }
 
 #[wasm_bindgen]
@@ -187,8 +194,21 @@ fn destroy_with_timeout(client: &ClientRequest, idle_ms: u32) -> Option<Function
 }
 
 impl NodeHttpBody {
+    /// The body as a web stream, to hand on without reading it (the proxy).
+    pub fn into_stream(mut self) -> Option<ReadableStream> {
+        let message = self.message.take()?;
+        // Room for a few socket reads ahead (the default is one chunk, which
+        // pauses the socket after every read), still bounded: 16 reads of at
+        // most 64 KiB, about 1 MiB per proxied download.
+        let strategy = Object::new();
+        let _ = Reflect::set(&strategy, &"highWaterMark".into(), &16.into());
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"strategy".into(), &strategy);
+        Some(Readable::to_web(&message, &options))
+    }
+
     /// The body as the `IncomingMessage` itself, to hand on without reading
-    /// it (the proxy pipes it to its client, or reads it as a stream).
+    /// it: the proxy pipes it to its client natively, or reads it as a stream.
     pub fn into_source(mut self) -> Option<JsValue> {
         self.message.take().map(Into::into)
     }

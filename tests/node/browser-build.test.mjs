@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { consumerDir, runScript } from './support/consumer.mjs';
+import { consumerDir, importBrowserBuild, runScript } from './support/consumer.mjs';
 import { useHub, TOKENS, GATED, PUBLIC, PRIVATE, LLAMA_HELLO } from './support/hub.mjs';
 import { startProxy } from './support/proxy.mjs';
 
@@ -32,19 +32,13 @@ test('the browser files contain no environment reading and no Authorization head
     }
   }
   const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  assert.equal(pkg.exports['.'].browser, './browser/index.js');
+  assert.equal(pkg.exports['.'].browser.default, './browser/index.js');
 });
 
 /** Runs `body` with the browser entry loaded as `hubguard` would be in a page. */
 function inBrowserBuild(body, env = {}) {
   const source = `
-    import { readFileSync } from 'node:fs';
-    import { pathToFileURL } from 'node:url';
-    const dir = ${JSON.stringify(pkgDir)};
-    // Outside a page there is no URL to fetch the wasm from: hand it over.
-    const glue = await import(pathToFileURL(dir + '/browser/hubguard_wasm.js'));
-    glue.initSync({ module: readFileSync(dir + '/browser/hubguard_wasm_bg.wasm') });
-    const { AutoTokenizer, HubError, env } = await import(pathToFileURL(dir + '/browser/index.js'));
+    ${importBrowserBuild('{ AutoTokenizer, HubError, env }')}
     const attempt = async (f) => {
       try { return { ok: true, value: await f() }; }
       catch (e) { return { ok: false, isHubError: e instanceof HubError, code: e.code, status: e.status, message: e.message }; }

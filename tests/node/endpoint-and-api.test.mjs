@@ -98,18 +98,3 @@ test('progress_callback gets Transformers.js-style events', async () => {
   assert.equal(last.progress, 100);
   assert.equal(events[0].name, PUBLIC);
 });
-
-test('the package ships TypeScript typings for its exports', async () => {
-  const run = await runScript(`
-    import { readFileSync } from 'node:fs';
-    import { createRequire } from 'node:module';
-    const require = createRequire(import.meta.url);
-    const pkg = require('hubguard/package.json');
-    const dts = readFileSync(require.resolve('hubguard').replace(/node\\/index\\.cjs$/, pkg.types.slice(2)), 'utf8');
-    console.log(JSON.stringify({ types: pkg.exports['.'].types, dts }));`);
-  const { types, dts } = JSON.parse(run.stdout);
-  assert.equal(types, './index.d.ts');
-  for (const name of ['class AutoTokenizer', 'class PreTrainedTokenizer', 'class HubError', 'const env', "'GATED_REPO'"]) {
-    assert.ok(dts.includes(name), name);
-  }
-});

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { whoami } = require('../index.cjs');
-const wasm = require('../hubguard_wasm.js');
+const runtime = require('../runtime.cjs');
 const { parseArgs, UsageError } = require('./args.cjs');
 const { readSecret } = require('./prompt.cjs');
 
@@ -19,7 +19,7 @@ const USAGE = `hubguard login [--token TOKEN]     (else the token is read from s
 class CliError extends Error {}
 
 function tokenFile() {
-  const file = wasm.tokenFilePath();
+  const file = runtime.shared().run((glue) => glue.tokenFilePath());
   if (!file) throw new CliError('no home folder was found: set HF_HOME or HF_TOKEN_PATH');
   return file;
 }

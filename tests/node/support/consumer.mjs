@@ -74,3 +74,22 @@ export async function load(repoId, { options = {}, env = {}, text = 'Hello world
     throw new Error(`child produced no JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   }
 }
+
+/**
+ * Script source that imports the packed package's browser build in Node, as
+ * a page would import it, binding its exports to `bindings` (a destructuring
+ * pattern such as `{ AutoTokenizer, env }`). Outside a page the wasm file's
+ * URL is a file: URL, which Node's fetch cannot read: the preamble serves
+ * those from disk and leaves every other URL to the real fetch.
+ */
+export function importBrowserBuild(bindings) {
+  const entry = path.join(consumerDir, 'node_modules/hubguard/browser/index.js');
+  return `
+    import { readFileSync as readFileForFetch } from 'node:fs';
+    import { pathToFileURL as fileUrlOf } from 'node:url';
+    const pageFetch = globalThis.fetch;
+    globalThis.fetch = (url, init) => String(url).startsWith('file:')
+      ? Promise.resolve(new Response(readFileForFetch(new URL(String(url))), { headers: { 'content-type': 'application/wasm' } }))
+      : pageFetch(url, init);
+    const ${bindings} = await import(fileUrlOf(${JSON.stringify(entry)}));`;
+}

@@ -1,4 +1,6 @@
-// Types for hubguard (both entry points).
+// Types shared by both builds of hubguard. Each build's own file (node.d.ts,
+// browser.d.ts) re-exports these and adds what only it has; package.json's
+// `exports` conditions pick the file for the build a project resolves to.
 
 export type HubErrorCode =
   | 'INVALID_REPO_ID'
@@ -24,7 +26,11 @@ export type HubErrorCode =
   | 'NOT_CACHED'
   | 'INTEGRITY'
   | 'CACHE_IO'
-  | 'ABORTED';
+  | 'ABORTED'
+  /** A trap (panic, out of memory, stack overflow) ended this tokenizer's wasm instance; others are unaffected. */
+  | 'TOKENIZER_CRASHED'
+  /** A trap ended the wasm instance the Hub API and the proxy share; the next call gets a new one. */
+  | 'ENGINE_CRASHED';
 
 /** Every error hubguard throws. Messages never contain a token or a signed URL. */
 export declare class HubError extends Error {
@@ -51,19 +57,11 @@ export interface ProgressInfo {
   progress?: number;
 }
 
-export interface PretrainedOptions {
+/** Options of `from_pretrained` that both builds take. */
+export interface LoadOptions {
   /** Branch, tag or commit hash. Default "main". */
   revision?: string;
-  /**
-   * An access token (Node only). Default: HF_TOKEN, read at each request, then
-   * the token file written by `hf auth login`. `false` sends no token.
-   */
-  token?: string | false;
   progress_callback?: (info: ProgressInfo) => void;
-  /** Node: the cache's root. Default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`. */
-  cache_dir?: string;
-  /** No request at all: load from the cache (`NOT_CACHED` if it lacks the files). Also set by HF_HUB_OFFLINE=1. */
-  local_files_only?: boolean;
   /** Cancels the load's requests (`ABORTED`). */
   signal?: AbortSignal;
 }
@@ -204,177 +202,25 @@ export interface PreTrainedTokenizer {
   (text: string[], options?: TokenizerCallOptions): BatchEncoding<number[][]>;
 }
 
-export declare class AutoTokenizer {
-  static from_pretrained(repoId: string, options?: PretrainedOptions): Promise<PreTrainedTokenizer>;
-}
-
-/** Settings shared by every load. */
-export declare const env: {
-  /** Hub origin; overrides HF_ENDPOINT (Node). Default https://huggingface.co. */
+/** Options of `createHubFetch` and `configureTransformers` that both builds take; an unknown key is INVALID_OPTION. */
+export interface FetchOptions {
+  /** Instead of `env.endpoint` (and HF_ENDPOINT in Node). */
   endpoint?: string;
-  /** Browser: the app's hubguard proxy, e.g. '/hf'. Gated and private repos go through it. */
+  /** Instead of `env.proxy`: the app's hubguard proxy, for gated and private repos. */
   proxy?: string;
-  /** Browser: send every request through the proxy. */
+  /** Instead of `env.proxyAll`. */
   proxyAll?: boolean;
-  /**
-   * Browser: the app's own credentials for the proxy's `authorize` (sent to the proxy only),
-   * e.g. `{ Authorization: 'Bearer <app session>' }`, or a function returning them (called per load).
-   * A value shaped like a Hugging Face token throws TOKEN_REFUSED.
-   */
-  proxyHeaders?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
-  /** Browser: the credentials mode of requests to the proxy ('include' sends cookies to a same-site proxy). */
-  proxyCredentials?: 'omit' | 'same-origin' | 'include';
-};
-
-export interface AllowRule {
-  /** "org/name" or "datasets/org/name". */
-  repo: string;
-  /** Pin to these revisions (default: any). */
-  revisions?: string[];
-  /** Pin to these files (default: any). */
-  files?: string[];
+  /** Progress of the files hubguard downloads (Transformers.js' event shape). */
+  progress_callback?: (event: ProgressInfo) => void;
 }
 
-/** The file a proxied request names, as `authorize` and the access log see it. */
-export interface ProxyTarget {
-  repo: string;
-  repoType: 'model' | 'dataset';
-  revision: string;
-  file: string;
-}
-
-/** One access-log entry: never a token, a signed URL or a query string. */
-export interface ProxyAccessEntry {
-  /** What `authorize` returned as the identity, else the client's address. */
-  identity: string;
-  method: string;
-  /** null when the request named no file the proxy could parse. */
-  repo: string | null;
-  repoType: 'model' | 'dataset' | null;
-  revision: string | null;
-  file: string | null;
-  status: number;
-  /** Body bytes sent to the client. */
-  bytes: number;
-  ms: number;
-  outcome: 'complete' | 'aborted' | 'timeout' | 'failed';
-  /** Why `authorize` failed (scrubbed of the request's header values). */
-  error?: string;
-}
-
-export interface HubProxyOptions {
-  /** Exact repos the proxy serves. Nothing else is ever fetched. */
-  allow: Array<string | AllowRule>;
-  /** Exact page origins allowed to read answers (CORS). */
-  origins?: string[];
-  /** Hub origin (default HF_ENDPOINT, else https://huggingface.co). */
-  endpoint?: string;
-  /** Server-side token (default HF_TOKEN, then the token file; read per request). Edge runtimes: pass it, e.g. `env.HF_TOKEN`. */
-  token?: string | false;
-  /** Where the proxy is mounted, e.g. "/hf". */
-  basePath?: string;
-  /**
-   * Host names the proxy serves besides the address a connection arrived on
-   * (and `localhost` on loopback): "app.example" (any port) or "app.example:8443".
-   * Any other Host header is refused (DNS rebinding).
-   */
-  hosts?: string[];
-  /**
-   * Called before anything goes upstream. `false`: 403; a Response: sent as
-   * it is; a non-empty string: allowed, as that identity; `true`: allowed, as
-   * the client's address. A throw: 500, and the error goes to the access log.
-   */
-  authorize?: (request: Request, target: ProxyTarget) => boolean | string | Response | Promise<boolean | string | Response>;
-  /** The access log: called once per request, when its answer has ended. */
-  onRequest?: (entry: ProxyAccessEntry) => void;
-  /** 'stream' (default), or 'redirect': a 302 to the Hub's signed CDN URL for files stored there. */
-  largeFiles?: 'stream' | 'redirect';
-  /** Per-client token bucket (default 120 requests per 60 s). */
-  rateLimit?: { requests: number; perSeconds: number };
-  /** Upstream requests in flight, all clients (default 64). */
-  maxConcurrent?: number;
-  /** Upstream requests in flight for one client (default 8; half of a smaller maxConcurrent). */
-  maxPerClient?: number;
-  /** Milliseconds an answer may stall: nothing from upstream (`idle`), or the client not reading (`write`). Default 30 000 each. */
-  timeouts?: { idle?: number; write?: number };
-  /** Extra request headers a page may send for `authorize` (e.g. 'authorization'); never forwarded upstream. */
-  allowHeaders?: string[];
-  /** Send `Access-Control-Allow-Credentials: true` to the allowed origins (cookies for `authorize`). */
-  allowCredentials?: boolean;
-}
-
-export interface ProxyContext {
-  /** The request target as received (the Node adapter passes it). */
-  rawTarget?: string;
-  /** Rate-limit key, e.g. the client's IP address. */
-  clientAddress?: string;
-  /** The address and port the connection arrived on (the Host check's default). */
-  localAddress?: string;
-  localPort?: number;
-  hasBody?: boolean;
-}
-
-/** A Fetch-API handler: drop it into a Next.js route or any Fetch runtime. */
-export declare function createHubProxy(options: HubProxyOptions): (request: Request, context?: ProxyContext) => Promise<Response>;
-
-/** Adapts a Fetch-API handler to `http.createServer`. */
-export declare function toNodeHandler(
-  handler: (request: Request, context?: ProxyContext) => Promise<Response>,
-): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
-
-// ---- Hub API (Node build only; the browser build does not export these) ----
-
-export type RepoType = 'model' | 'dataset' | 'space';
-
-export interface HubCallOptions {
-  /** "namespace/name". */
-  repo: string;
-  /** Branch, tag or commit hash. Default "main". */
-  revision?: string;
-  /** Default "model". */
-  repoType?: RepoType;
-  /** Default: HF_TOKEN, read at each request, then the token file. `false` sends none. */
-  token?: string | false;
-}
-
-export interface DownloadOptions extends HubCallOptions {
-  /** The cache root (default HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). */
-  cacheDir?: string;
-  progress_callback?: (info: ProgressInfo) => void;
-  /** Cancels the call: it rejects with a HubError whose code is ABORTED. */
-  signal?: AbortSignal;
-  /** Only the cache is read, no request is made (as HF_HUB_OFFLINE=1). */
-  local_files_only?: boolean;
-}
-
-export interface DownloadFileOptions extends DownloadOptions {
-  /** The file's path in the repo, e.g. "tokenizer.json". */
-  path: string;
-}
-
-export interface SnapshotDownloadOptions extends DownloadOptions {
-  /** fnmatch patterns as huggingface_hub's (`*` also matches `/`; "dir/" means "dir/*"). */
-  allowPatterns?: string | string[];
-  ignorePatterns?: string | string[];
-  /** Files downloaded at once. Default 8. */
-  maxWorkers?: number;
-}
-
-/** Node only. Puts one file in the huggingface_hub cache; resolves to its snapshot path. */
-export declare function downloadFile(options: DownloadFileOptions): Promise<string>;
-
-/** Node only. Puts a revision's files (those the patterns select) in the cache; resolves to the snapshot folder. */
-export declare function snapshotDownload(options: SnapshotDownloadOptions): Promise<string>;
-
-/** Node only. One HEAD request: false when the file is not in the repo at that revision. */
-export declare function fileExists(options: HubCallOptions & { path: string }): Promise<boolean>;
-
-/** Node only. The Hub's `/api/models/{repo}` (or `/revision/{rev}`) JSON. */
-export declare function modelInfo(
-  options: HubCallOptions,
-): Promise<{ id: string; sha: string; private?: boolean; gated?: false | 'auto' | 'manual'; siblings?: Array<{ rfilename: string }>; [key: string]: unknown }>;
-
-/** Node only. The Hub's `/api/whoami-v2` JSON for the token (INVALID_TOKEN without a valid one). */
-export declare function whoami(options?: {
-  token?: string;
-}): Promise<{ name: string; type: string; orgs?: Array<{ name: string }>; [key: string]: unknown }>;
+/**
+ * A fetch for Transformers.js' `env.fetch`: Hub file URLs on hubguard's
+ * endpoint (`/{repo}/resolve/{revision}/{path}`, datasets/ and spaces/ too)
+ * are served through hubguard (Node: the token rule and the huggingface_hub
+ * cache, streamed from disk; browser: straight from the Hub, or through
+ * `env.proxy` for gated and private repos). Any other request goes to the
+ * platform's fetch unchanged. A missing file is a 404; a refusal (GATED_REPO,
+ * REPO_NOT_FOUND, INVALID_TOKEN, ...) is thrown as a HubError.
+ */
+export declare function hubFetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;

@@ -1,0 +1,190 @@
+'use strict';
+// hubguard's wasm instances, and what happens when one traps.
+//
+// Every loaded tokenizer gets a wasm instance of its own; the Hub API, the
+// proxy and hubFetch share one more, replaced when it dies. All are made
+// from one compiled module, so the code is compiled once. A trap (a panic,
+// running out of memory, a stack overflow) ends only the instance it
+// happened in: JS enters wasm only through exports that the glue factory
+// wrapped with `guard` below, which catch a trap wherever it happens (a
+// call, a promise task, an event listener), mark the instance dead and never
+// let it escape as an uncaught exception. Calls under way on that instance
+// then reject, and later calls throw, a HubError: TOKENIZER_CRASHED for a
+// tokenizer, ENGINE_CRASHED for the shared instance.
+// Emitted as runtime.mjs too (make pkg).
+
+const HubError = require('./errors.cjs');
+
+/**
+ * What a guarded export returns once its instance is dead: the glue reads
+ * results as numbers or as `[value, length, error, isError]`, and this reads
+ * as "no error" both ways, so a late callback into a dead instance ends
+ * quietly instead of throwing from an event listener.
+ */
+const DEAD = Object.freeze([0, 0, 0, 0]);
+
+/** A copy to throw: each call gets its own stack, with the same fields. */
+function copyOf(error) {
+  return new HubError(error.message, error);
+}
+
+/** `name: message` of whatever was thrown through wasm. */
+function describe(thrown) {
+  if (thrown instanceof Error) return `${thrown.name}: ${thrown.message}`;
+  return String(thrown);
+}
+
+class Instance {
+  #runtime;
+  #subject;
+  #glue;
+  #raw;
+  #panic;
+  #error = null;
+  #reject;
+
+  /** `subject`: the repo id of the tokenizer this instance holds, or null for the shared one. */
+  constructor(runtime, compiled, instantiate, subject) {
+    this.#runtime = runtime;
+    this.#subject = subject;
+    this.died = new Promise((_, reject) => {
+      this.#reject = reject;
+    });
+    this.died.catch(() => {}); // observed by runAsync; never unhandled
+    this.#glue = instantiate(compiled, (exports) => {
+      this.#raw = exports;
+      return this.#guard(exports);
+    });
+    this.#glue.registerErrorClass(HubError);
+    this.#glue.setCrashReporter((message) => {
+      this.#panic = String(message);
+    });
+  }
+
+  /** The wasm-bindgen glue of this instance (its exported functions and classes). */
+  get glue() {
+    return this.#glue;
+  }
+
+  get dead() {
+    return this.#error !== null;
+  }
+
+  /** Throws this instance's crash error if it has trapped. */
+  check() {
+    if (this.#error) throw copyOf(this.#error);
+  }
+
+  /** What a call that threw `thrown` should throw: the crash error if the instance died. */
+  failure(thrown) {
+    return this.#error ? copyOf(this.#error) : thrown;
+  }
+
+  /** Runs `fn(glue)`: its result, or the crash error if the instance trapped in it. */
+  run(fn) {
+    this.check();
+    let result;
+    try {
+      result = fn(this.#glue);
+    } catch (e) {
+      throw this.failure(e);
+    }
+    this.check();
+    return result;
+  }
+
+  /** Like `run` for a call that returns a promise: it rejects if the instance dies first. */
+  runAsync(fn) {
+    try {
+      return Promise.race([this.run(fn), this.died]).catch((e) => {
+        throw this.failure(e);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #guard(exports) {
+    const guarded = {};
+    for (const [name, value] of Object.entries(exports)) {
+      if (typeof value !== 'function') {
+        guarded[name] = value; // the memory and the externref table
+        continue;
+      }
+      const instance = this;
+      guarded[name] = function (...args) {
+        if (instance.#error) return DEAD;
+        try {
+          return value(...args);
+        } catch (e) {
+          instance.#die(e);
+          return DEAD;
+        }
+      };
+    }
+    return guarded;
+  }
+
+  #die(thrown) {
+    if (this.#error) return;
+    // Dead from here on, before the error is worded (by another instance).
+    this.#error = new HubError(`hubguard's wasm engine crashed (${describe(thrown)}).`, {
+      code: this.#subject === null ? 'ENGINE_CRASHED' : 'TOKENIZER_CRASHED',
+    });
+    let heap = 0;
+    try {
+      heap = this.#raw.heapExhausted(); // reads one atomic; safe after a trap
+    } catch {
+      // leave it unknown
+    }
+    this.#error = this.#runtime.crashError(this.#subject, describe(thrown), this.#panic, heap) ?? this.#error;
+    this.#glue = null; // the dead instance's memory can be collected once its objects are
+    this.#reject(this.#error);
+  }
+}
+
+/**
+ * `instantiate(module, guard)`: the glue factory (make pkg); `compile()`:
+ * the compiled module, or a promise of it (the browser fetches the file).
+ */
+module.exports = function createRuntime({ instantiate, compile }) {
+  let compiled;
+  let compiling;
+  let shared = null;
+
+  const runtime = {
+    /** Repos the Hub refused anonymously: later loads of them go through the proxy first (browser). */
+    proxiedRepos: new Set(),
+
+    /** Resolves once the module is compiled (at once where it compiles synchronously). */
+    ready() {
+      compiling ??= Promise.resolve(compile()).then((module) => {
+        compiled = module;
+      });
+      return compiling;
+    },
+
+    /** A new instance for the tokenizer of `repo` (after `ready`). */
+    forTokenizer(repo) {
+      return new Instance(runtime, compiled ?? compile(), instantiate, repo);
+    },
+
+    /** The live shared instance, for the Hub API, the proxy and hubFetch (after `ready`). */
+    shared() {
+      if (shared === null || shared.dead) shared = new Instance(runtime, compiled ?? compile(), instantiate, null);
+      return shared;
+    },
+
+    /** The HubError for a trap, made by a live instance (Rust words the message). */
+    crashError(subject, trap, panic, heap) {
+      try {
+        const subjectText = subject === null ? undefined : typeof subject === 'string' ? subject : '(an invalid repo id)';
+        const error = runtime.shared().glue.crashError(subjectText, trap, panic, heap);
+        return error instanceof HubError ? error : null;
+      } catch {
+        return null; // no instance can be made (memory is exhausted process-wide): the plain wording stays
+      }
+    },
+  };
+  return runtime;
+};

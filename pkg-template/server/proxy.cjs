@@ -8,8 +8,7 @@
 // gives its concurrency slot back and yields its access-log entry, whatever
 // happens to the body: completed, cancelled by a client that left, cut by a
 // timeout, or broken upstream.
-// `make pkg` also emits it as proxy.mjs (the one line `module.exports =`
-// becomes `export default`), so keep that line as it is.
+// `make pkg` also emits it as proxy.mjs (pkg-template/build/esm.mjs).
 
 module.exports = function createProxyApi({ runtime }) {
   /** toNodeHandler's way to pipe a Node upstream body without web streams. */

@@ -6,13 +6,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { consumerDir, runScript } from './support/consumer.mjs';
+import { importBrowserBuild, runScript } from './support/consumer.mjs';
 import { useHub, TOKENS, GATED, LLAMA_HELLO } from './support/hub.mjs';
 import { startProxyScript } from './support/proxy.mjs';
 
 const local = useHub();
-const pkgDir = path.join(consumerDir, 'node_modules/hubguard');
 let p;
 
 before(async () => {
@@ -29,17 +27,14 @@ after(() => p?.stop());
 /** Runs `body` with the browser entry loaded; every fetch's credentials mode and headers are recorded. */
 async function inBrowserBuild(body) {
   const run = await runScript(`
-    import { readFileSync } from 'node:fs';
-    import { pathToFileURL } from 'node:url';
-    const dir = ${JSON.stringify(pkgDir)};
-    const glue = await import(pathToFileURL(dir + '/browser/hubguard_wasm.js'));
-    glue.initSync({ module: readFileSync(dir + '/browser/hubguard_wasm_bg.wasm') });
-    const { AutoTokenizer, env } = await import(pathToFileURL(dir + '/browser/index.js'));
+    ${importBrowserBuild('{ AutoTokenizer, env }')}
     const sent = [];
     const realFetch = globalThis.fetch;
-    globalThis.fetch = (request) => {
-      sent.push({ url: request.url, credentials: request.credentials, authorization: request.headers.get('authorization') });
-      return realFetch(request);
+    globalThis.fetch = (request, init) => {
+      if (request instanceof Request) {
+        sent.push({ url: request.url, credentials: request.credentials, authorization: request.headers.get('authorization') });
+      }
+      return realFetch(request, init);
     };
     env.endpoint = ${JSON.stringify(local.hub.url)};
     env.proxy = ${JSON.stringify(p.url)};

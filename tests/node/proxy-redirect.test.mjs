@@ -8,8 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { consumerDir, runScript } from './support/consumer.mjs';
+import { importBrowserBuild, runScript } from './support/consumer.mjs';
 import { useHub, TOKENS, GATED, LLAMA_HELLO } from './support/hub.mjs';
 import { startProxy, startProxyScript } from './support/proxy.mjs';
 import { defaultFixtureDir } from '../fixtures/llama2.mjs';
@@ -117,15 +116,9 @@ test('the CDN answers with the CORS headers the real one sends', async () => {
 });
 
 test('hubguard\'s browser build follows the redirect through the proxy', async () => {
-  const pkgDir = path.join(consumerDir, 'node_modules/hubguard');
   local.hub.cdnLog.length = 0;
   const run = await runScript(`
-    import { readFileSync } from 'node:fs';
-    import { pathToFileURL } from 'node:url';
-    const dir = ${JSON.stringify(pkgDir)};
-    const glue = await import(pathToFileURL(dir + '/browser/hubguard_wasm.js'));
-    glue.initSync({ module: readFileSync(dir + '/browser/hubguard_wasm_bg.wasm') });
-    const { AutoTokenizer, env } = await import(pathToFileURL(dir + '/browser/index.js'));
+    ${importBrowserBuild('{ AutoTokenizer, env }')}
     env.endpoint = ${JSON.stringify(local.hub.url)};
     env.proxy = ${JSON.stringify(proxy.url)};
     env.proxyAll = true;

@@ -111,6 +111,8 @@ lint: tools
 	cargo clippy --quiet --target $(WASM_TARGET) --features edge -- -D warnings
 
 test-node: consumer
+	@command -v tinyproxy >/dev/null || { echo "tinyproxy is needed (a real forward proxy): apt-get install tinyproxy-bin (.ci/run does)"; exit 1; }
+	@command -v openssl >/dev/null || { echo "openssl is needed (the test Hub's TLS certificate): apt-get install openssl (.ci/run does)"; exit 1; }
 	node --test --test-reporter=spec tests/node/
 
 # The typings, checked by tsc as each build's users resolve them (tests/types):

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // hubguard command line. Commands live in ../node/cli/.
-//   hubguard login | logout | whoami | download | proxy
+//   hubguard login | logout | whoami | auth | download | proxy
 // Errors print `hubguard: <message>` and exit 1 (2 for wrong usage). No
 // output ever contains a token: HubError messages are scrubbed at the
 // source, and any token this process was handed is masked again here.
@@ -12,6 +12,7 @@ const COMMANDS = {
   login: () => require('../node/cli/auth.cjs').login,
   logout: () => require('../node/cli/auth.cjs').logout,
   whoami: () => require('../node/cli/auth.cjs').whoami,
+  auth: () => require('../node/cli/auth.cjs').auth,
   download: () => require('../node/cli/download.cjs').download,
   proxy: () => require('../node/cli/proxy.cjs').proxy,
 };
@@ -26,7 +27,7 @@ function usage() {
 
 /** Every token this process knows of, to mask in anything it prints. */
 function knownSecrets(extra) {
-  return [process.env.HF_TOKEN, ...extra].filter((s) => typeof s === 'string' && s.trim().length >= 8).map((s) => s.trim());
+  return [process.env.HF_TOKEN, process.env.HUGGING_FACE_HUB_TOKEN, ...extra].filter((s) => typeof s === 'string' && s.trim().length >= 8).map((s) => s.trim());
 }
 
 function mask(text, secrets) {

@@ -10,10 +10,12 @@ import type { ProxyContext } from './proxy';
 
 export interface PretrainedOptions extends LoadOptions {
   /**
-   * An access token. Default: HF_TOKEN, read at each request, then the token
-   * file written by `hf auth login`. `false` sends no token.
+   * An access token. Default: HF_TOKEN, then HUGGING_FACE_HUB_TOKEN, then the
+   * token file written by `hf auth login`, read at each request (none with
+   * HF_HUB_DISABLE_IMPLICIT_TOKEN=1). `false` sends no token; `true` looks
+   * one up even then, and fails if there is none.
    */
-  token?: string | false;
+  token?: string | boolean;
   /** The cache's root. Default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`. */
   cache_dir?: string;
   /** No request at all: load from the cache (`NOT_CACHED` if it lacks the files). Also set by HF_HUB_OFFLINE=1. */
@@ -46,8 +48,8 @@ export interface HubCallOptions {
   revision?: string;
   /** Default "model". */
   repoType?: RepoType;
-  /** Default: HF_TOKEN, read at each request, then the token file. `false` sends none. */
-  token?: string | false;
+  /** Default: HF_TOKEN, then HUGGING_FACE_HUB_TOKEN, then the token file, read at each request. `false` sends none; `true` requires one. */
+  token?: string | boolean;
 }
 
 export interface DownloadOptions extends HubCallOptions {
@@ -89,7 +91,7 @@ export declare function modelInfo(
 
 /** The Hub's `/api/whoami-v2` JSON for the token (INVALID_TOKEN without a valid one). */
 export declare function whoami(options?: {
-  token?: string;
+  token?: string | boolean;
 }): Promise<{ name: string; type: string; orgs?: Array<{ name: string }>; [key: string]: unknown }>;
 
 /** Options of `createHubFetch` and `configureTransformers` in Node. */

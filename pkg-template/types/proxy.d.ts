@@ -45,7 +45,7 @@ export interface HubProxyOptions {
   /** Hub origin (Node: default HF_ENDPOINT, else https://huggingface.co). */
   endpoint?: string;
   /** Server-side token (Node: default HF_TOKEN, then the token file; read per request). Edge: pass it, e.g. `env.HF_TOKEN`. */
-  token?: string | false;
+  token?: string | boolean;
   /** Where the proxy is mounted, e.g. "/hf". */
   basePath?: string;
   /**

@@ -9,6 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::options::{wrong_type, Options};
 use crate::core::endpoint::Endpoint;
+use crate::core::environment::is_true;
 use crate::core::error::HubError;
 use crate::core::proxy::{proxy_headers, ProxyCredentials};
 use crate::hub::credentials::Credentials;
@@ -103,8 +104,8 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
         Some(p) => Some(Endpoint::parse_relative(&p, platform::page_url().as_deref())?),
         None => None,
     };
-    let offline = options.bool_or("local_files_only", false)?
-        || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_truthy(&v));
+    let offline =
+        options.bool_or("local_files_only", false)? || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_true(&v));
     // `signal` cancels every request of this call.
     let signal = options.abort_signal("signal")?;
     Ok(HubContext {
@@ -123,9 +124,4 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
             .map(|c| ProxyCredentials::parse(&c))
             .transpose()?,
     })
-}
-
-/// huggingface_hub's reading of boolean environment variables.
-pub(super) fn is_truthy(value: &str) -> bool {
-    matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
 }

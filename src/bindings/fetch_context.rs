@@ -7,9 +7,9 @@ use js_sys::Function;
 use serde::{Deserialize, Deserializer};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::context::is_truthy;
 use super::options::{wrong_type, Options};
 use crate::core::endpoint::Endpoint;
+use crate::core::environment::is_true;
 use crate::core::error::HubError;
 use crate::core::fetch::{check_keys, options_error, FetchOptions};
 use crate::hub::credentials::Credentials;
@@ -105,7 +105,7 @@ pub fn fetch_context(
         },
         cache_root: platform::cache_root(options.cache_dir.as_deref()),
         offline: options.local_files_only.unwrap_or(false)
-            || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_truthy(&v)),
+            || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_true(&v)),
         progress,
         transport: platform::proxy_transport(signal, Vec::new(), None),
     })

@@ -27,4 +27,6 @@ mod tokenizer_api;
 mod proxy;
 // Files on disk and the token: server (Node) build only.
 #[cfg(feature = "node")]
+mod auth;
+#[cfg(feature = "node")]
 mod hub_api;

@@ -106,11 +106,12 @@ impl<'a> Options<'a> {
         match self.raw("token") {
             None => Ok(TokenOption::Unset),
             Some(v) if v.as_bool() == Some(false) => Ok(TokenOption::Disabled),
+            Some(v) if v.as_bool() == Some(true) => Ok(TokenOption::Required),
             // Never quote the value: it may be a token of the wrong type.
             Some(v) => v
                 .as_string()
                 .map(TokenOption::Value)
-                .ok_or_else(|| wrong_type(self.what, "token", "a string or false")),
+                .ok_or_else(|| wrong_type(self.what, "token", "a string, true or false")),
         }
     }
 }

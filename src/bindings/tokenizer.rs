@@ -20,6 +20,7 @@ use crate::hub::progress::Progress;
 use crate::hub::routing::route;
 use crate::hub::tokenizer_files::load_tokenizer;
 use crate::hub::transport::Transport;
+use crate::hub::warm_load::load_tokenizer_cached;
 use crate::platform;
 
 const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
@@ -84,7 +85,7 @@ async fn load_inner(
                         root: root.clone(),
                         offline: context.offline,
                     };
-                    load_tokenizer(&cached, RepoType::Model, repo, revision, report).await
+                    load_tokenizer_cached(&cached, RepoType::Model, repo, revision, report).await
                 }
                 None => load_uncached(client, context.browser_cache, repo, revision, report).await,
             }

@@ -15,6 +15,12 @@ pub trait Environment {
     }
 }
 
+/// huggingface_hub's reading of a boolean variable (`_is_true`): `1`, `ON`,
+/// `YES` or `TRUE` in any case, nothing else (no trimming: "yes " is false).
+pub fn is_true(value: &str) -> bool {
+    matches!(value.to_ascii_uppercase().as_str(), "1" | "ON" | "YES" | "TRUE")
+}
+
 /// `$HF_HOME`, else `$XDG_CACHE_HOME/huggingface`, else `~/.cache/huggingface`.
 pub fn hf_home(env: &impl Environment) -> Option<String> {
     if let Some(home) = env.non_empty("HF_HOME") {
@@ -36,11 +42,23 @@ pub fn expand_home(path: &str, env: &impl Environment) -> Option<String> {
     }
 }
 
+/// The variable that bounds a request's silence, as huggingface_hub has it:
+/// `HF_HUB_ETAG_TIMEOUT` for metadata (the HEAD that learns a file's commit
+/// and etag), `HF_HUB_DOWNLOAD_TIMEOUT` for everything else.
+pub fn request_timeout_variable(metadata: bool) -> &'static str {
+    if metadata {
+        "HF_HUB_ETAG_TIMEOUT"
+    } else {
+        "HF_HUB_DOWNLOAD_TIMEOUT"
+    }
+}
+
 /// How long a request may go without receiving anything before it is given
-/// up (a download then resumes where it stopped): `HF_HUB_DOWNLOAD_TIMEOUT`
-/// seconds, as huggingface_hub reads it, default 10. An unreadable or
-/// non-positive value keeps the default rather than disabling the timeout.
-pub fn download_timeout_millis(value: Option<&str>) -> u32 {
+/// up (a download then resumes where it stopped): the value of the variable
+/// above, in seconds, default 10 as in huggingface_hub. An unreadable or
+/// non-positive value keeps the default rather than disabling the timeout
+/// (huggingface_hub fails at import on it).
+pub fn timeout_millis(value: Option<&str>) -> u32 {
     const DEFAULT_MS: u32 = 10_000;
     // A day: beyond that the setting means "never", which a u32 of
     // milliseconds must not overflow on.
@@ -53,10 +71,16 @@ pub fn download_timeout_millis(value: Option<&str>) -> u32 {
 
 #[cfg(test)]
 mod timeout_tests {
-    use super::download_timeout_millis;
+    use super::{request_timeout_variable, timeout_millis as download_timeout_millis};
 
     #[test]
-    fn download_timeout_reads_seconds_like_huggingface_hub() {
+    fn metadata_requests_use_the_etag_timeout() {
+        assert_eq!(request_timeout_variable(true), "HF_HUB_ETAG_TIMEOUT");
+        assert_eq!(request_timeout_variable(false), "HF_HUB_DOWNLOAD_TIMEOUT");
+    }
+
+    #[test]
+    fn timeouts_read_seconds_like_huggingface_hub() {
         assert_eq!(download_timeout_millis(None), 10_000);
         assert_eq!(download_timeout_millis(Some("30")), 30_000);
         assert_eq!(download_timeout_millis(Some(" 0.5 ")), 500);

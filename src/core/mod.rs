@@ -10,12 +10,14 @@ pub mod endpoint;
 pub mod environment;
 pub mod error;
 pub mod fetch;
+pub mod forward_proxy;
 pub mod patterns;
 pub mod proxy;
 pub mod redact;
 pub mod redirect;
 pub mod repo;
 pub mod routing;
+pub mod stored_tokens;
 pub mod token;
 pub mod tokenizer;
 

@@ -1,21 +1,26 @@
 //! The token rule: where a token comes from, and how it is kept out of sight.
 //!
 //! Only the Node build ever resolves a token. The order matches
-//! `huggingface_hub`: an explicit option, then `HF_TOKEN`, then the file that
-//! `hf auth login` writes. The environment is read again for every request, so
-//! `process.env.HF_TOKEN = ...` set after import takes effect.
+//! `huggingface_hub` 2.x's `get_token()`: an explicit option, then
+//! `HF_TOKEN`, then `HUGGING_FACE_HUB_TOKEN`, then the file that `hf auth
+//! login` writes (`$HF_TOKEN_PATH`, else `$HF_HOME/token`). With
+//! `HF_HUB_DISABLE_IMPLICIT_TOKEN` set, only an explicit token is sent
+//! (`token: true` still looks one up, as `token=True` does in Python). The
+//! environment is read again for every request, so `process.env.HF_TOKEN =
+//! ...` set after import takes effect. (Not read: OIDC and Colab secrets.)
 
 use std::fmt;
 
 pub use super::environment::Environment as TokenEnvironment;
-use super::environment::{expand_home, hf_home};
+use super::environment::{expand_home, hf_home, is_true};
 use super::error::{ErrorCode, HubError};
 
 /// Where a token came from; named in errors so the user knows what to fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenSource {
     Option,
-    EnvVar,
+    /// `HF_TOKEN` or `HUGGING_FACE_HUB_TOKEN`.
+    EnvVar(&'static str),
     File(String),
 }
 
@@ -23,7 +28,7 @@ impl TokenSource {
     pub fn describe(&self) -> String {
         match self {
             TokenSource::Option => "the `token` option".to_owned(),
-            TokenSource::EnvVar => "the HF_TOKEN environment variable".to_owned(),
+            TokenSource::EnvVar(name) => format!("the {name} environment variable"),
             TokenSource::File(path) => format!("the token file {path}"),
         }
     }
@@ -81,6 +86,9 @@ pub enum TokenOption {
     Unset,
     /// `token: false`: send no token even if the environment has one.
     Disabled,
+    /// `token: true`: the environment's token, even with
+    /// HF_HUB_DISABLE_IMPLICIT_TOKEN set; an error if there is none.
+    Required,
     Value(String),
 }
 
@@ -89,6 +97,7 @@ impl fmt::Debug for TokenOption {
         match self {
             TokenOption::Unset => f.write_str("Unset"),
             TokenOption::Disabled => f.write_str("Disabled"),
+            TokenOption::Required => f.write_str("Required"),
             TokenOption::Value(_) => f.write_str("Value(<redacted>)"),
         }
     }
@@ -96,21 +105,63 @@ impl fmt::Debug for TokenOption {
 
 /// Resolve the token for one request. An empty value counts as no token.
 pub fn resolve_token(option: &TokenOption, env: &impl TokenEnvironment) -> Result<Option<Token>, HubError> {
-    let found = match option {
-        TokenOption::Disabled => None,
-        TokenOption::Value(v) if !v.trim().is_empty() => Some((v.clone(), TokenSource::Option)),
-        TokenOption::Value(_) | TokenOption::Unset => from_environment(env),
-    };
-    found.map(|(raw, source)| checked(raw.trim(), source)).transpose()
+    match option {
+        TokenOption::Disabled => Ok(None),
+        TokenOption::Value(v) if !clean_token(v).is_empty() => checked(&clean_token(v), TokenSource::Option).map(Some),
+        TokenOption::Required => implicit_token(env)?.map(Some).ok_or_else(|| not_logged_in(env)),
+        TokenOption::Value(_) | TokenOption::Unset if implicit_token_disabled(env) => Ok(None),
+        TokenOption::Value(_) | TokenOption::Unset => implicit_token(env),
+    }
 }
 
-fn from_environment(env: &impl TokenEnvironment) -> Option<(String, TokenSource)> {
-    if let Some(v) = env.var("HF_TOKEN").filter(|v| !v.trim().is_empty()) {
-        return Some((v, TokenSource::EnvVar));
+/// The token found without an explicit one, as huggingface_hub's
+/// `get_token()`: `HF_TOKEN` (any value but "" counts, so `HF_TOKEN=" "`
+/// hides `HUGGING_FACE_HUB_TOKEN` and then cleans to nothing), else
+/// `HUGGING_FACE_HUB_TOKEN`, else the token file. This is the lookup;
+/// HF_HUB_DISABLE_IMPLICIT_TOKEN only decides whether it is sent.
+pub fn implicit_token(env: &impl TokenEnvironment) -> Result<Option<Token>, HubError> {
+    let from_env = match env.var("HF_TOKEN").filter(|v| !v.is_empty()) {
+        Some(v) => Some((v, "HF_TOKEN")),
+        None => env
+            .var("HUGGING_FACE_HUB_TOKEN")
+            .filter(|v| !v.is_empty())
+            .map(|v| (v, "HUGGING_FACE_HUB_TOKEN")),
+    };
+    if let Some((raw, name)) = from_env {
+        let cleaned = clean_token(&raw);
+        if !cleaned.is_empty() {
+            return checked(&cleaned, TokenSource::EnvVar(name)).map(Some);
+        }
     }
-    let path = token_file_path(env)?;
-    let text = env.read_file(&path).filter(|t| !t.trim().is_empty())?;
-    Some((text, TokenSource::File(path)))
+    let Some(path) = token_file_path(env) else {
+        return Ok(None);
+    };
+    match env.read_file(&path).map(|text| clean_token(&text)) {
+        Some(text) if !text.is_empty() => checked(&text, TokenSource::File(path)).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// `HF_HUB_DISABLE_IMPLICIT_TOKEN`: send only tokens passed explicitly.
+pub fn implicit_token_disabled(env: &impl TokenEnvironment) -> bool {
+    env.var("HF_HUB_DISABLE_IMPLICIT_TOKEN").is_some_and(|v| is_true(&v))
+}
+
+/// huggingface_hub's `_clean_token`: every CR and LF removed, wherever they
+/// are, then the ends trimmed.
+pub fn clean_token(raw: &str) -> String {
+    raw.replace(['\r', '\n'], "").trim().to_owned()
+}
+
+fn not_logged_in(env: &impl TokenEnvironment) -> HubError {
+    let file = token_file_path(env).map(|p| format!(", {p}")).unwrap_or_default();
+    HubError::new(
+        ErrorCode::InvalidToken,
+        format!(
+            "Not logged in: a token is required (`token: true`), and none was found in HF_TOKEN, \
+             HUGGING_FACE_HUB_TOKEN or the token file{file}. Run `hubguard login` (or `hf auth login`), or set HF_TOKEN."
+        ),
+    )
 }
 
 /// `$HF_TOKEN_PATH`, else `$HF_HOME/token`, else
@@ -196,7 +247,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             resolved(TokenOption::Unset, &env),
-            Some(("hf_env".into(), TokenSource::EnvVar))
+            Some(("hf_env".into(), TokenSource::EnvVar("HF_TOKEN")))
         );
         let env = FakeEnv {
             vars: Default::default(),
@@ -209,6 +260,63 @@ pub(crate) mod tests {
                 TokenSource::File("/home/u/.cache/huggingface/token".into())
             ))
         );
+    }
+
+    #[test]
+    fn hugging_face_hub_token_comes_after_hf_token_and_before_the_file() {
+        let file = "/home/u/.cache/huggingface/token";
+        let env = FakeEnv::default()
+            .with_var("HUGGING_FACE_HUB_TOKEN", "hf_legacy")
+            .with_file(file, "hf_file");
+        assert_eq!(
+            resolved(TokenOption::Unset, &env),
+            Some(("hf_legacy".into(), TokenSource::EnvVar("HUGGING_FACE_HUB_TOKEN")))
+        );
+        let env = env.with_var("HF_TOKEN", "hf_new");
+        assert_eq!(
+            resolved(TokenOption::Unset, &env),
+            Some(("hf_new".into(), TokenSource::EnvVar("HF_TOKEN")))
+        );
+        // As Python's `or` on the raw strings: "" falls through, " " does not
+        // (it hides HUGGING_FACE_HUB_TOKEN, then cleans to nothing: the file).
+        let env = env.with_var("HF_TOKEN", "");
+        assert_eq!(resolved(TokenOption::Unset, &env).unwrap().0, "hf_legacy");
+        let env = env.with_var("HF_TOKEN", " ");
+        assert_eq!(
+            resolved(TokenOption::Unset, &env),
+            Some(("hf_file".into(), TokenSource::File(file.into())))
+        );
+    }
+
+    #[test]
+    fn tokens_are_cleaned_as_huggingface_hub_cleans_them() {
+        let env = FakeEnv::default().with_file("/home/u/.cache/huggingface/token", "  hf_\r\nother  \n");
+        assert_eq!(resolved(TokenOption::Unset, &env).unwrap().0, "hf_other");
+        assert_eq!(clean_token("\r\n"), "");
+    }
+
+    #[test]
+    fn disable_implicit_token_sends_only_explicit_tokens() {
+        let env = FakeEnv::default()
+            .with_var("HF_TOKEN", "hf_env")
+            .with_var("HF_HUB_DISABLE_IMPLICIT_TOKEN", "yes");
+        assert_eq!(resolved(TokenOption::Unset, &env), None);
+        assert_eq!(resolved(TokenOption::Value("hf_opt".into()), &env).unwrap().0, "hf_opt");
+        assert_eq!(resolved(TokenOption::Required, &env).unwrap().0, "hf_env");
+        assert_eq!(implicit_token(&env).unwrap().unwrap().expose(), "hf_env");
+        for off in ["0", "y", "t", "yes ", "no", ""] {
+            let env = FakeEnv::default()
+                .with_var("HF_TOKEN", "hf_env")
+                .with_var("HF_HUB_DISABLE_IMPLICIT_TOKEN", off);
+            assert_eq!(resolved(TokenOption::Unset, &env).unwrap().0, "hf_env", "{off:?}");
+        }
+    }
+
+    #[test]
+    fn a_required_token_that_is_missing_says_not_logged_in() {
+        let err = resolve_token(&TokenOption::Required, &FakeEnv::default()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidToken);
+        assert!(err.message.starts_with("Not logged in") && err.message.contains("/home/u/.cache/huggingface/token"));
     }
 
     #[test]

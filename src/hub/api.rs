@@ -101,8 +101,9 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         if self.credentials.current()?.is_none() {
             return Err(HubError::new(
                 ErrorCode::InvalidToken,
-                "Not logged in: there is no token in the `token` option, HF_TOKEN or the token file. \
-                 Run `npx hubguard login` or set HF_TOKEN.",
+                "Not logged in: there is no token in the `token` option, HF_TOKEN, HUGGING_FACE_HUB_TOKEN or \
+                 the token file (and with HF_HUB_DISABLE_IMPLICIT_TOKEN set, only the option counts; `token: true` \
+                 looks one up anyway). Run `npx hubguard login` or set HF_TOKEN.",
             ));
         }
         let url = self.endpoint.api_url("whoami-v2");
@@ -306,6 +307,7 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
             TransportErrorKind::Connect => format!(
                 "Could not reach {origin} to read {what} ({detail}). Check the network connection and HF_ENDPOINT."
             ),
+            TransportErrorKind::Proxy => crate::core::forward_proxy::failure_message(&detail),
             _ => format!("The connection to {origin} dropped while reading {what} ({detail}); retry."),
         };
         HubError::new(ErrorCode::Network, message)

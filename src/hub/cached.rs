@@ -157,6 +157,15 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
         self.locate_with(file, on_progress, Need::Required, lookup).await
     }
 
+    /// The commit `refs/{revision}` names in the cache, if `file` is in
+    /// that commit's snapshot.
+    pub async fn cached_commit(&self, file: &FileRef) -> Option<String> {
+        let cache = RepoCache::new(&self.root, file.repo_type, &file.repo);
+        let text = self.store.read(&cache.reference(&file.revision)).await.ok()??;
+        let commit = parse_commit(&String::from_utf8_lossy(&text))?;
+        self.cached_at(&cache, file, &commit).await.map(|_| commit)
+    }
+
     async fn locate(&self, file: &FileRef, on_progress: &dyn Fn(Progress), need: Need) -> Result<CachedFile, HubError> {
         let resolved = self.locate_with(file, on_progress, need, Lookup::default()).await?;
         resolved.cached.ok_or_else(|| {

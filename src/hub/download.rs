@@ -8,6 +8,7 @@ use super::transport::{Body, HttpRequest, HttpResponse, Method, Transport, Trans
 use crate::core::classify::{classify, AccessAdvice, HubReply, RequestContext};
 use crate::core::endpoint::{origin_of, Endpoint};
 use crate::core::error::{ErrorCode, HubError};
+use crate::core::forward_proxy;
 use crate::core::redact::scrub;
 use crate::core::redirect::{is_redirect, next_hop};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
@@ -209,6 +210,7 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
                     file.path
                 )
             }
+            TransportErrorKind::Proxy => forward_proxy::failure_message(&detail),
         };
         HubError::new(ErrorCode::Network, message).about(file.repo.as_str(), Some(file.path.as_str()))
     }

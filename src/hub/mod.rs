@@ -5,6 +5,7 @@
 //! applies the token rule, follows redirects and classifies errors.
 
 pub mod api;
+pub mod auth_files;
 pub mod blob_download;
 pub mod cached;
 pub mod commit_cache;
@@ -21,6 +22,7 @@ pub mod source;
 pub mod store;
 pub mod tokenizer_files;
 pub mod transport;
+pub mod warm_load;
 
 #[cfg(test)]
 mod fake;

@@ -46,6 +46,12 @@ pub trait FileStore {
     /// emptied first.
     async fn open_writer(&self, path: &str, append: bool) -> Result<Self::Writer<'_>, IoError>;
     async fn rename(&self, from: &str, to: &str) -> Result<(), IoError>;
+    /// As `write_atomic`, for a secret (a token file): readable by its
+    /// owner only where the platform has modes (0600, in a 0700 folder, as
+    /// huggingface_hub writes them).
+    async fn write_secret(&self, path: &str, bytes: &[u8]) -> Result<(), IoError> {
+        self.write_atomic(path, bytes).await
+    }
     /// Remove a file if it exists.
     async fn remove(&self, path: &str);
     /// Point `link` at `target` (relative to the link's folder); where

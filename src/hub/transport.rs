@@ -71,6 +71,10 @@ pub enum TransportErrorKind {
     Dropped,
     /// The caller's AbortSignal fired: not a failure to retry.
     Aborted,
+    /// The forward proxy from the environment (HTTPS_PROXY ...) could not be
+    /// reached, refused the tunnel, or is not usable; `detail` names it
+    /// (never its password) and is the message's core.
+    Proxy,
 }
 
 /// A failure below HTTP. `detail` is the runtime's own short reason (such as

@@ -30,7 +30,7 @@ pub fn env_var(_name: &str) -> Option<String> {
 pub fn configured_credentials(option: TokenOption) -> Result<impl Credentials, HubError> {
     match option {
         TokenOption::Unset | TokenOption::Disabled => Ok(Anonymous),
-        TokenOption::Value(_) => Err(HubError::new(
+        TokenOption::Value(_) | TokenOption::Required => Err(HubError::new(
             ErrorCode::TokenRefused,
             "hubguard's browser build never accepts a token: anything in a web page can be read by \
              its visitors. Keep the token on a server and run the hubguard proxy there \

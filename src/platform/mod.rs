@@ -42,9 +42,11 @@ mod node_gc;
 #[cfg(feature = "node")]
 mod node_http;
 #[cfg(feature = "node")]
-pub use node::token_file;
+mod node_proxy_route;
 #[cfg(feature = "node")]
 pub use node::{cache_root, configured_credentials, env_var, page_url, proxy_transport, Store, ADVICE};
+#[cfg(feature = "node")]
+pub use node::{implicit_token, stored_tokens_file, token_file};
 #[cfg(feature = "node")]
 pub use node_http::NodeHttpTransport as HttpTransport;
 

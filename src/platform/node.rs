@@ -84,3 +84,14 @@ pub fn cache_root(option: Option<&str>) -> Option<String> {
 pub fn token_file() -> Option<String> {
     crate::core::token::token_file_path(&NodeEnvironment)
 }
+
+/// The named tokens `hf auth login` keeps, beside the token file.
+pub fn stored_tokens_file() -> Option<String> {
+    crate::core::stored_tokens::stored_tokens_path(&NodeEnvironment)
+}
+
+/// The token huggingface_hub's `get_token()` would find now (environment,
+/// then token file), whether or not implicit tokens are sent.
+pub fn implicit_token() -> Result<Option<Token>, HubError> {
+    crate::core::token::implicit_token(&NodeEnvironment)
+}

@@ -44,6 +44,7 @@ extern "C" {
     #[wasm_bindgen(js_name = copyFile)]
     fn copy_file(from: &str, to: &str) -> js_sys::Promise;
     fn access(path: &str) -> js_sys::Promise;
+    fn chmod(path: &str, mode: u32) -> js_sys::Promise;
     fn rm(path: &str, options: &Object) -> js_sys::Promise;
 }
 
@@ -221,10 +222,15 @@ fn on_windows() -> bool {
 /// and retries forever. Here a folder is retried once, after its parent was
 /// made; an ENOENT then is the answer.
 async fn make_parent(path: &str) -> Result<(), IoError> {
+    make_parent_with(path, None).await
+}
+
+/// As `make_parent`, new folders with `mode` (before the umask).
+async fn make_parent_with(path: &str, mode: Option<u32>) -> Result<(), IoError> {
     let mut missing = Vec::new();
     let mut dir = parent(path);
     loop {
-        match make_dir(dir).await {
+        match make_dir(dir, mode).await {
             Ok(()) => break,
             Err(e) if is_missing(&e) && parent(dir) != dir => {
                 missing.push(dir);
@@ -234,14 +240,18 @@ async fn make_parent(path: &str) -> Result<(), IoError> {
         }
     }
     for dir in missing.into_iter().rev() {
-        make_dir(dir).await.map_err(io_error)?;
+        make_dir(dir, mode).await.map_err(io_error)?;
     }
     Ok(())
 }
 
 /// One folder; one that is already there is fine.
-async fn make_dir(dir: &str) -> Result<(), JsValue> {
-    match call(mkdir(dir, &Object::new())).await {
+async fn make_dir(dir: &str, mode: Option<u32>) -> Result<(), JsValue> {
+    let settings = match mode {
+        Some(mode) => options(&[("mode", mode.into())]),
+        None => Object::new(),
+    };
+    match call(mkdir(dir, &settings)).await {
         Err(e) if error_code(&e).as_deref() != Some("EEXIST") => Err(e),
         _ => Ok(()),
     }
@@ -249,6 +259,27 @@ async fn make_dir(dir: &str) -> Result<(), JsValue> {
 
 async fn remove(path: &str) {
     let _ = call(rm(path, &options(&[("force", true.into())]))).await;
+}
+
+/// Into a uniquely named partial file, then renamed into place; on failure
+/// the partial file is removed. `mode` for a new file (before the umask).
+async fn write_whole(path: &str, bytes: &[u8], mode: Option<u32>) -> Result<(), IoError> {
+    let partial = partial_name(path);
+    let data = Uint8Array::from(bytes);
+    let written = match mode {
+        Some(mode) => call(write_file_with(&partial, &data, &options(&[("mode", mode.into())]))).await,
+        None => call(write_file(&partial, &data)).await,
+    };
+    let renamed = match written {
+        Ok(_) => call(rename(&partial, path)).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = renamed {
+        // A full disk must not leave half a file behind.
+        remove(&partial).await;
+        return Err(io_error(e));
+    }
+    Ok(())
 }
 
 impl FileStore for NodeStore {
@@ -333,18 +364,15 @@ impl FileStore for NodeStore {
 
     async fn write_atomic(&self, path: &str, bytes: &[u8]) -> Result<(), IoError> {
         make_parent(path).await?;
-        let partial = partial_name(path);
-        let written = call(write_file(&partial, &Uint8Array::from(bytes))).await;
-        let renamed = match written {
-            Ok(_) => call(rename(&partial, path)).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = renamed {
-            // A full disk must not leave half a file behind.
-            remove(&partial).await;
-            return Err(io_error(e));
-        }
-        Ok(())
+        write_whole(path, bytes, None).await
+    }
+
+    async fn write_secret(&self, path: &str, bytes: &[u8]) -> Result<(), IoError> {
+        make_parent_with(path, Some(0o700)).await?;
+        // As huggingface_hub: the folder is its owner's alone, even if it
+        // was there before (best effort: Windows has no such modes).
+        let _ = call(chmod(parent(path), 0o700)).await;
+        write_whole(path, bytes, Some(0o600)).await
     }
 
     async fn link(&self, link: &str, target: &str, source: &str) -> Result<(), IoError> {

@@ -13,9 +13,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStream};
 
-use crate::core::environment::download_timeout_millis;
+use url::Url;
+
+use super::node_proxy_route;
+use crate::core::environment::{request_timeout_variable, timeout_millis};
+use crate::core::forward_proxy::Route;
 use crate::core::redact::scrub;
-use crate::hub::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+use crate::hub::transport::{Body, HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind};
 
 #[wasm_bindgen(module = "node:http")]
 extern "C" {
@@ -83,15 +87,24 @@ impl Transport for NodeHttpTransport {
     type Body = NodeHttpBody;
 
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse<NodeHttpBody>, TransportError> {
-        let failed = |e: JsValue| transport_error(self.kind_of_failure(TransportErrorKind::Connect), &e);
-        let idle_ms = idle_timeout_ms();
-        let options = self.options(request, idle_ms).map_err(failed)?;
-        let https = request.url.scheme() == "https";
+        let route = node_proxy_route::route(&request.url)?;
+        let failed = |e: JsValue| self.failure(&e, &request.url, &route);
+        let idle_ms = idle_timeout_ms(request.method);
+        let (options, headers) = self.options(request, idle_ms).map_err(failed)?;
+        // The URL to hand to `request`: the target, unless a plain-http
+        // request goes to a forward proxy.
+        let target = match &route {
+            Route::Direct => request.url.as_str().to_owned(),
+            Route::Proxy(proxy) => {
+                node_proxy_route::prepare(&request.url, proxy, &options, &headers).map_err(failed)?
+            }
+        };
+        let https = target.starts_with("https:");
         let answer = Promise::new(&mut |resolve, reject| {
             let made = if https {
-                https_request(request.url.as_str(), &options)
+                https_request(&target, &options)
             } else {
-                http_request(request.url.as_str(), &options)
+                http_request(&target, &options)
             };
             let client = match made {
                 Ok(client) => client,
@@ -105,7 +118,7 @@ impl Transport for NodeHttpTransport {
             // find a listener, or Node would throw it at the top level. Once
             // the promise is settled, calling `reject` does nothing.
             client.on("error", &reject);
-            if let Some(give_up) = destroy_with_timeout(&client, idle_ms) {
+            if let Some(give_up) = destroy_with_timeout(&client, idle_ms, request.method) {
                 client.once("timeout", &give_up);
             }
             client.end();
@@ -139,7 +152,7 @@ impl Transport for NodeHttpTransport {
 impl NodeHttpTransport {
     /// `http.request` options: method, headers (the bearer only where the
     /// caller put it), the abort signal and the idle timeout.
-    fn options(&self, request: &HttpRequest, idle_ms: u32) -> Result<Object, JsValue> {
+    fn options(&self, request: &HttpRequest, idle_ms: u32) -> Result<(Object, Object), JsValue> {
         let headers = Object::new();
         Reflect::set(&headers, &"user-agent".into(), &USER_AGENT.into())?;
         for (name, value) in &request.headers {
@@ -160,21 +173,33 @@ impl NodeHttpTransport {
         if let Some(signal) = &self.signal {
             Reflect::set(&options, &"signal".into(), signal)?;
         }
-        Ok(options)
+        Ok((options, headers))
     }
 
-    fn kind_of_failure(&self, otherwise: TransportErrorKind) -> TransportErrorKind {
+    /// A request that got no answer: cancelled, the forward proxy's
+    /// failure (named), or the target's.
+    fn failure(&self, error: &JsValue, url: &Url, route: &Route) -> TransportError {
         if self.is_aborted() {
-            TransportErrorKind::Aborted
-        } else {
-            otherwise
+            return transport_error(TransportErrorKind::Aborted, error);
         }
+        let plain = transport_error(TransportErrorKind::Connect, error);
+        if let Route::Proxy(proxy) = route {
+            if plain.kind != TransportErrorKind::Aborted {
+                if let Some(proxied) = node_proxy_route::failure(url, proxy, error, &plain.detail) {
+                    return proxied;
+                }
+            }
+        }
+        plain
     }
 }
 
-/// Read for each request, like every other setting from the environment.
-fn idle_timeout_ms() -> u32 {
-    download_timeout_millis(super::env_var("HF_HUB_DOWNLOAD_TIMEOUT").as_deref())
+/// Read for each request, like every other setting from the environment:
+/// a HEAD asks for a file's metadata (HF_HUB_ETAG_TIMEOUT), a GET for its
+/// bytes (HF_HUB_DOWNLOAD_TIMEOUT).
+fn idle_timeout_ms(method: Method) -> u32 {
+    let variable = request_timeout_variable(method == Method::Head);
+    timeout_millis(super::env_var(variable).as_deref())
 }
 
 const USER_AGENT: &str = concat!("hubguard/", env!("CARGO_PKG_VERSION"), "; node");
@@ -183,10 +208,11 @@ const USER_AGENT: &str = concat!("hubguard/", env!("CARGO_PKG_VERSION"), "; node
 /// ours to do. `client.destroy` bound to a timeout error, so no Rust
 /// closure has to outlive the request. (`None` only if the runtime's
 /// ClientRequest had no `destroy`, which Node's always has.)
-fn destroy_with_timeout(client: &ClientRequest, idle_ms: u32) -> Option<Function> {
+fn destroy_with_timeout(client: &ClientRequest, idle_ms: u32, method: Method) -> Option<Function> {
     // No `code`: the message, which names the setting, becomes the detail.
     let error = js_sys::Error::new(&format!(
-        "nothing received for {idle_ms} ms; HF_HUB_DOWNLOAD_TIMEOUT sets the limit"
+        "nothing received for {idle_ms} ms; {} sets the limit",
+        request_timeout_variable(method == Method::Head)
     ));
     let destroy = Reflect::get(client, &"destroy".into()).ok()?;
     let bind: Function = Reflect::get(&destroy, &"bind".into()).ok()?.dyn_into().ok()?;

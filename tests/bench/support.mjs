@@ -129,12 +129,13 @@ export function transformersLoad(repo, hubUrl, cacheDir) {
 }
 
 /**
- * Run a program's `source` in a new Node process; → the last line it
- * printed. Async, because the Hub answering it runs in this process.
+ * Run a program's `source` in a new Node process (with `extraEnv`); → the
+ * last line it printed. Async, because the Hub answering it runs in this
+ * process.
  */
-export function runFresh(source) {
+export function runFresh(source, extraEnv = {}) {
   return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, BENCH_ROUNDS: String(ROUNDS) };
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, BENCH_ROUNDS: String(ROUNDS), ...extraEnv };
     const child = spawn(process.execPath, ['--input-type=module', '-e', source], { env });
     let out = '';
     let err = '';
@@ -152,9 +153,9 @@ export function runFresh(source) {
  * application starting up meets it: cold is the first run (into an empty
  * cache), warm the median of ROUNDS later ones. → { cold, warm } in ms.
  */
-export async function loadTimes(source) {
+export async function loadTimes(source, extraEnv = {}) {
   const once = async () => {
-    const ms = Number(await runFresh(source));
+    const ms = Number(await runFresh(source, extraEnv));
     if (!Number.isFinite(ms)) throw new Error('a load printed no time');
     return ms;
   };

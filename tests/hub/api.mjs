@@ -23,7 +23,7 @@ export function whoami(res, who) {
     type: 'user', id: `emulator-${name}`, name, fullname: name[0].toUpperCase() + name.slice(1),
     email: `${name}@example.invalid`, emailVerified: true, isPro: false, canPay: false,
     orgs: orgs.map((org) => ({ type: 'org', name: org, fullname: org, roleInOrg: 'read' })),
-    auth: { type: 'access_token', accessToken: { displayName: 'hubguard-tests', role: 'read', createdAt: '2026-01-01T00:00:00.000Z' } },
+    auth: { type: 'access_token', accessToken: { displayName: who.user.tokenName, role: 'read', createdAt: '2026-01-01T00:00:00.000Z' } },
   });
 }
 

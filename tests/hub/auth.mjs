@@ -8,9 +8,10 @@ export const TOKENS = {
   noaccess: 'hf_hubguard_noaccess_0123456789abcdef',
 };
 
+/** `tokenName`: the token's display name, which `hf auth login` stores it under. */
 const USERS = {
-  [TOKENS.accepted]: { name: 'alice', access: true, orgs: ['hubguard-test'] },
-  [TOKENS.noaccess]: { name: 'bob', access: false, orgs: [] },
+  [TOKENS.accepted]: { name: 'alice', access: true, orgs: ['hubguard-test'], tokenName: 'alice-read' },
+  [TOKENS.noaccess]: { name: 'bob', access: false, orgs: [], tokenName: 'bob-read' },
 };
 
 /** The Hub's exact message; huggingface_hub compares against it. */

@@ -4,9 +4,9 @@
 // carries an Authorization header is refused with 400 — so a client that
 // forwards the Hub token past the redirect fails loudly here.
 
-import http from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import { sendContent } from './send.mjs';
+import { createServer, schemeOf } from './tls.mjs';
 
 const URL_LIFETIME_S = 3600;
 /** The headers the Hub's CDN lets any page read (with `Access-Control-Allow-Origin: *`). */
@@ -20,18 +20,19 @@ function xmlError(res, status, code, message) {
 }
 
 export class Cdn {
-  constructor(faults) {
+  constructor(faults, tls) {
     this.faults = faults;
+    this.tls = tls;
     this.blobs = new Map(); // sha256 → Content
     /** Every request: {method, path, hadAuthorization, headers: {range}, state: 'open'|'completed'|'aborted'}. */
     this.log = [];
     this.secret = randomBytes(16);
-    this.server = http.createServer((req, res) => this.handle(req, res).catch(() => res.destroy()));
+    this.server = createServer(tls, (req, res) => this.handle(req, res).catch(() => res.destroy()));
   }
 
   async listen(host = '127.0.0.1') {
     await new Promise((resolve) => this.server.listen(0, host, resolve));
-    this.url = `http://${host}:${this.server.address().port}`;
+    this.url = `${schemeOf(this.tls)}://${host}:${this.server.address().port}`;
   }
 
   sign(sha, expires, disposition) {

@@ -35,11 +35,14 @@ function generatedBlock(seed, k) {
 
 export class Content {
   /**
-   * `spec`: a string/Buffer, or { size, generated: true, seed? } (always LFS).
+   * `spec`: a string/Buffer, or { size, generated: true, seed?, xet? } (always LFS).
    * `etag` is what the Hub names the file by: the git blob sha1 of a regular
-   * file, the sha256 of an LFS file.
+   * file, the sha256 of an LFS file. `xet`: stored with Xet (an LFS file
+   * served through the Xet bridge, see xet.mjs).
    */
-  constructor(spec, { lfs = false } = {}) {
+  constructor(spec, { lfs = false, xet = false } = {}) {
+    this.xet = Boolean(xet || spec?.xet);
+    if (this.xet) lfs = true;
     if (spec && spec.generated) {
       this.size = spec.size;
       this.seed = spec.seed ?? 7;

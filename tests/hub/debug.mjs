@@ -1,6 +1,7 @@
 // Test-only routes under /__emulator/, for clients in other processes (the
 // Python fidelity tests) that cannot read the logs or set faults directly:
 //   GET /__emulator/cdn-log   every CDN request (never a token)
+//   GET /__emulator/xet-log   every Xet bridge request, the same way
 //   GET /__emulator/hub-log   every Hub request, authorization classified
 //   GET /__emulator/faults    the current faults
 //   PUT /__emulator/faults    replace them with the JSON body ({} clears)
@@ -26,12 +27,14 @@ async function readJson(req, limit = 64 * 1024) {
 }
 
 /** `setFaults(value)` replaces the shared faults object's contents. */
-export async function handleDebug(req, res, pathname, { cdnLog, hubLog, faults, setFaults }) {
+export async function handleDebug(req, res, pathname, { cdnLog, xetLog, hubLog, faults, setFaults }) {
   if (!isLoopback(req.socket.remoteAddress)) return sendJson(res, 404, { error: 'not found' });
   const route = `${req.method} ${pathname.slice(DEBUG_PREFIX.length)}`;
   switch (route) {
     case 'GET cdn-log':
       return sendJson(res, 200, cdnLog);
+    case 'GET xet-log':
+      return sendJson(res, 200, xetLog);
     case 'GET hub-log':
       return sendJson(res, 200, hubLog);
     case 'GET faults':

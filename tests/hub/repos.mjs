@@ -10,15 +10,15 @@ const LFS_DEFAULT = /\.(bin|safetensors|onnx|model|h5|msgpack|gguf|pt|pth)$|(^|\
 /**
  * A file spec → Content:
  *   string | Buffer                  stored by `lfsRule`
- *   { content, lfs }                 explicit storage
- *   { size, generated: true, seed? } a large deterministic LFS file
+ *   { content, lfs, xet }            explicit storage (xet: Xet-backed, see xet.mjs)
+ *   { size, generated: true, seed?, xet? } a large deterministic LFS file
  *   Content                          as is
  */
 function toContent(path, spec, lfsRule) {
   if (spec instanceof Content) return spec;
   if (spec && spec.generated) return new Content(spec);
   if (spec && !Buffer.isBuffer(spec) && typeof spec === 'object') {
-    return new Content(spec.content, { lfs: spec.lfs ?? lfsRule.test(path) });
+    return new Content(spec.content, { lfs: spec.lfs ?? lfsRule.test(path), xet: spec.xet });
   }
   return new Content(spec, { lfs: lfsRule.test(path) });
 }

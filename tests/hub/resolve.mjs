@@ -2,12 +2,20 @@
 // Regular files are answered here with the git blob sha1 as ETag; LFS files
 // with a 302 to a signed CDN URL, the metadata riding on the redirect
 // (X-Linked-Etag, X-Linked-Size), which is what huggingface_hub's HEAD
-// reads without following a redirect off the Hub.
+// reads without following a redirect off the Hub; Xet-backed files with a
+// 302 to the Xet bridge, with X-Xet-Hash and the Link header too (xet.mjs).
 
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { accessTo } from './auth.mjs';
 import { deny, sendError } from './errors.mjs';
 import { sendContent } from './send.mjs';
+import { xetHeaders } from './xet.mjs';
+
+/** Express's weak ETag of a small body, as the Hub puts on its redirects. */
+function redirectEtag(body) {
+  return `W/"${Buffer.byteLength(body).toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
+}
 
 /** `/{org}/{name}/resolve/…`, `/datasets/{org}/{name}/resolve/…`, `/spaces/…`. */
 export const RESOLVE_ROUTE = /^\/(?:(datasets|spaces)\/)?([^/]+\/[^/]+|[^/]+)\/resolve\/([^/]+)\/(.+)$/;
@@ -27,7 +35,7 @@ function disposition(filePath) {
 }
 
 /** `match` is RESOLVE_ROUTE's; segments are decoded exactly once. */
-export async function resolveFile({ req, res, who, store, cdn, faults }, [, prefix, rawId, rawRevision, rawPath]) {
+export async function resolveFile({ req, res, who, store, cdn, xet, hubUrl, faults }, [, prefix, rawId, rawRevision, rawPath]) {
   const type = prefix ? prefix.slice(0, -1) : 'model';
   const id = rawId.split('/').map(decodeURIComponent).join('/');
   const repo = store.get(type, id);
@@ -42,6 +50,22 @@ export async function resolveFile({ req, res, who, store, cdn, faults }, [, pref
   if (!content) return sendError(res, 404, 'EntryNotFound', 'Entry not found', { 'X-Repo-Commit': sha });
 
   const common = { 'X-Repo-Commit': sha, ETag: `"${content.etag}"` };
+  if (content.xet) {
+    const location = xet.signedUrl(content, repo.key, path.posix.basename(filePath));
+    const body = `Found. Redirecting to ${location}`;
+    res.writeHead(302, {
+      'X-Repo-Commit': sha,
+      // The redirect's own ETag, which clients must not take for the file's.
+      ETag: redirectEtag(body),
+      Location: location,
+      'X-Linked-Etag': `"${content.etag}"`,
+      'X-Linked-Size': String(content.size),
+      ...xetHeaders({ hubUrl, type, repoId: id, commit: sha, content, bridgeUrl: xet.url }),
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+    });
+    return res.end(req.method === 'HEAD' ? undefined : body);
+  }
   if (content.lfs) {
     const location = cdn.signedUrl(content, path.posix.basename(filePath));
     const body = `Found. Redirecting to ${location}`;

@@ -1,6 +1,7 @@
 // The emulator's standard repos, built from the Llama-2 fixture files:
 // one per visibility, each with an older tagged commit (v1.0) so that
-// revisions are observable, plus a small public dataset.
+// revisions are observable, a gated repo whose large files are Xet-backed,
+// plus a small public dataset.
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -15,7 +16,11 @@ export const REPOS = {
   dataset: 'hubguard-test/public-data',
   chatJinja: CHAT_TEMPLATE_REPOS.jinjaOnly,
   chatBoth: CHAT_TEMPLATE_REPOS.both,
+  xet: 'hubguard-test/xet-llama',
 };
+
+/** The Xet repo's weights: large enough to be cut and resumed mid-file. */
+export const XET_MODEL = { path: 'model.safetensors', size: 3 * 1024 * 1024 + 123, seed: 11 };
 
 /**
  * Reads the fixture files from `dir`. The default directory is (re)built
@@ -52,6 +57,17 @@ export function seedRepos(store, files) {
     id: REPOS.dataset,
     type: 'dataset',
     files: { 'README.md': '# public-data\n', 'data/train.csv': 'text,label\nhello,1\nworld,0\n' },
+  });
+  // Gated, with tokenizer.json and the weights stored with Xet (as the Hub
+  // now stores most large files): served through the Xet bridge.
+  store.add({
+    id: REPOS.xet,
+    visibility: 'gated',
+    files: {
+      ...files,
+      'tokenizer.json': { content: files['tokenizer.json'], xet: true },
+      [XET_MODEL.path]: { size: XET_MODEL.size, seed: XET_MODEL.seed, generated: true, xet: true },
+    },
   });
   // Public repos whose chat template is in chat_template.jinja.
   for (const [id, repoFiles] of Object.entries(chatTemplateRepoFiles(files))) store.add({ id, files: repoFiles });

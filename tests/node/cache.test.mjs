@@ -155,7 +155,7 @@ print(hf_hub_download("${PUBLIC}", "tokenizer.json"))`,
 });
 
 // chat_template.jinja is the third file of a load: one more HEAD on a
-// branch, none for a cached commit, and its absence is remembered where
+// first load, none for a cached commit, and its absence is remembered where
 // huggingface_hub remembers absences, so it is not asked again.
 const CHAT_JINJA = 'hubguard-test/chat-jinja';
 const templateOf = (repo) => `
@@ -163,7 +163,7 @@ const templateOf = (repo) => `
   const t = await AutoTokenizer.from_pretrained(${JSON.stringify(repo)});
   console.log(JSON.stringify({ template: t.chat_template, ids: t.encode('Hello world!') }));`;
 
-test('a repo without chat_template.jinja: .no_exist remembers it; revalidation is one HEAD per file', async () => {
+test('a repo without chat_template.jinja: .no_exist remembers it; a cached branch revalidates with one HEAD', async () => {
   const home = newHome();
   const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
   await load(PUBLIC, { env });
@@ -172,7 +172,8 @@ test('a repo without chat_template.jinja: .no_exist remembers it; revalidation i
   local.hub.hubLog.length = 0;
   assert.deepEqual((await load(PUBLIC, { env })).ids, LLAMA_HELLO);
   const asked = local.hub.hubLog.map((l) => `${l.method} ${path.basename(l.path)}`).sort();
-  assert.deepEqual(asked, ['HEAD chat_template.jinja', 'HEAD tokenizer.json', 'HEAD tokenizer_config.json']);
+  // The commit is what changes; the cache knows every file of a commit.
+  assert.deepEqual(asked, ['HEAD tokenizer.json']);
   local.hub.hubLog.length = 0;
   assert.deepEqual((await load(PUBLIC, { env, options: { revision: commit } })).ids, LLAMA_HELLO);
   assert.deepEqual((await load(PUBLIC, { env, options: { local_files_only: true } })).ids, LLAMA_HELLO);
@@ -233,4 +234,26 @@ print(len(info.warnings), sorted(r.repo_id for r in info.repos))`,
     { HF_HOME: home },
   );
   assert.equal(scan.trim(), `0 ['${PUBLIC}']`);
+});
+
+test('HF_HUB_ETAG_TIMEOUT bounds the metadata HEADs; a Hub too slow for it counts as unreachable', async () => {
+  const home = newHome();
+  const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url };
+  assert.deepEqual((await load(PUBLIC, { env })).ids, LLAMA_HELLO);
+  local.hub.faults = { delayHeadMs: 4000 };
+  try {
+    // Cached: the slow HEAD is given up after 1 s and the snapshot is used.
+    let start = Date.now();
+    const cached = await load(PUBLIC, { env: { ...env, HF_HUB_ETAG_TIMEOUT: '1' } });
+    assert.deepEqual(cached.ids, LLAMA_HELLO, cached.message);
+    assert.ok(Date.now() - start < 3500, `${Date.now() - start} ms`);
+    // Nothing cached: NETWORK, naming the setting. HF_HUB_DOWNLOAD_TIMEOUT does not bound a HEAD.
+    start = Date.now();
+    const fresh = await load(PUBLIC, { env: { HF_HOME: newHome(), HF_ENDPOINT: local.hub.url, HF_HUB_ETAG_TIMEOUT: '1', HF_HUB_DOWNLOAD_TIMEOUT: '60' } });
+    assert.equal(fresh.code, 'NETWORK');
+    assert.match(fresh.message, /HF_HUB_ETAG_TIMEOUT/);
+    assert.ok(Date.now() - start < 3500, `${Date.now() - start} ms`);
+  } finally {
+    local.hub.faults = {};
+  }
 });

@@ -84,7 +84,7 @@ test('login into an HF_HOME through a dangling symlink fails with the reason, an
   symlinkSync(path.join(newHome(), 'gone', 'disk'), hfHome);
   const r = await cli(['login', '--token', TOKENS.noaccess], { env: { HF_HOME: path.join(hfHome, 'hf') } });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^hubguard: could not write the token file .*\(ENOENT\)/);
+  assert.match(r.stderr, /^hubguard: Could not write the token file .*\(ENOENT/);
 });
 
 test('whoami reads the token file; logout removes it', async () => {

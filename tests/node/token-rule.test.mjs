@@ -110,3 +110,41 @@ test('no error message or stack carries the accepted token', async () => {
     assert.ok(!result.raw.includes(TOKENS.noaccess), result.raw);
   }
 });
+
+test('HUGGING_FACE_HUB_TOKEN is used after HF_TOKEN and before the token file', async () => {
+  const alone = await load(GATED, { env: local.env({ HUGGING_FACE_HUB_TOKEN: TOKENS.accepted }) });
+  assert.deepEqual(alone.ids, LLAMA_HELLO, alone.message);
+  const { dir } = tokenFile('token', TOKENS.noaccess);
+  const overFile = await load(GATED, { env: local.env({ HF_HOME: dir, HUGGING_FACE_HUB_TOKEN: TOKENS.accepted }) });
+  assert.deepEqual(overFile.ids, LLAMA_HELLO, overFile.message);
+  const under = await load(GATED, { env: local.env({ HF_TOKEN: TOKENS.noaccess, HUGGING_FACE_HUB_TOKEN: TOKENS.accepted }) });
+  assert.equal(under.status, 403);
+  const bad = await load(GATED, { env: local.env({ HUGGING_FACE_HUB_TOKEN: 'hf_thisTokenIsNotValidAtAll0123456789' }) });
+  assert.match(bad.message, /HUGGING_FACE_HUB_TOKEN environment variable/);
+});
+
+test('HF_HUB_DISABLE_IMPLICIT_TOKEN=1 sends only a token passed explicitly', async () => {
+  const { dir } = tokenFile('token', TOKENS.accepted);
+  const env = local.env({ HF_HOME: dir, HF_TOKEN: TOKENS.accepted, HF_HUB_DISABLE_IMPLICIT_TOKEN: '1' });
+  local.hub.hubLog.length = 0;
+  const implicit = await load(GATED, { env });
+  assert.equal(implicit.code, 'GATED_REPO');
+  assert.equal(implicit.status, 401);
+  assert.ok(local.hub.hubLog.every((r) => r.authorization === 'none'));
+  const explicit = await load(GATED, { options: { token: TOKENS.accepted }, env });
+  assert.deepEqual(explicit.ids, LLAMA_HELLO, explicit.message);
+  // `token: true` looks the token up anyway, as huggingface_hub's token=True.
+  const required = await load(GATED, { options: { token: true }, env });
+  assert.deepEqual(required.ids, LLAMA_HELLO, required.message);
+  // Only huggingface_hub's true values count.
+  const notTrue = await load(GATED, { env: { ...env, HF_HUB_DISABLE_IMPLICIT_TOKEN: 'y' } });
+  assert.deepEqual(notTrue.ids, LLAMA_HELLO, notTrue.message);
+});
+
+test('token: true with no token anywhere is INVALID_TOKEN, before any request', async () => {
+  local.hub.hubLog.length = 0;
+  const r = await load(GATED, { options: { token: true }, env: local.env() });
+  assert.equal(r.code, 'INVALID_TOKEN');
+  assert.match(r.message, /^Not logged in/);
+  assert.equal(local.hub.hubLog.length, 0);
+});

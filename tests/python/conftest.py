@@ -4,6 +4,10 @@ It is started in `pytest_configure`, before any test module is imported,
 because huggingface_hub reads HF_ENDPOINT and HF_HOME once, at import time.
 HF_HOME is a fresh temporary directory, so no token or cache of this machine
 is used; each test still downloads into its own cache directory.
+HF_HUB_DISABLE_XET=1: the emulator serves Xet-backed files the way the Hub
+serves them to clients without the Xet protocol (a 302 to a bridge host),
+which is the path these tests check; hf_xet would ask a CAS server that the
+emulator does not have.
 """
 
 import json
@@ -27,6 +31,7 @@ _session = {}
 _CLEARED = (
     "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_STORED_TOKENS_PATH",
     "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE", "HF_HUB_DISABLE_IMPLICIT_TOKEN",
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
 )
 
 
@@ -47,6 +52,7 @@ def pytest_configure(config):
         HF_HOME=home,
         HF_HUB_DISABLE_TELEMETRY="1",
         HF_HUB_DISABLE_PROGRESS_BARS="1",
+        HF_HUB_DISABLE_XET="1",
     )
     _session.update(proc=proc, info=json.loads(line), home=home)
 
@@ -66,6 +72,7 @@ class Emulator:
     def __init__(self, info):
         self.url = info["hub"]
         self.cdn_url = info["cdn"]
+        self.xet_url = info["xet"]
         self.tokens = info["tokens"]
 
     def _debug(self, route, method="GET", body=None):
@@ -76,6 +83,9 @@ class Emulator:
 
     def cdn_log(self):
         return self._debug("cdn-log")
+
+    def xet_log(self):
+        return self._debug("xet-log")
 
     def hub_log(self):
         return self._debug("hub-log")

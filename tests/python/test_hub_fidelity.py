@@ -7,9 +7,10 @@ on it.
 """
 
 import hashlib
+import json
 
 import pytest
-from huggingface_hub import HfApi, constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
+from huggingface_hub import HfApi, constants, get_hf_file_metadata, hf_hub_download, hf_hub_url, snapshot_download
 from huggingface_hub.errors import (
     GatedRepoError,
     HfHubHTTPError,
@@ -203,3 +204,26 @@ def test_rate_limit_answer_is_understood(hub):
     assert info.value.response.status_code == 429
     assert info.value.response.headers["Retry-After"] == "7"
     assert "'resolvers' rate limit" in str(info.value) and "Retry after 7 seconds" in str(info.value)
+
+
+def test_snapshot_download_lists_the_tree_and_keeps_it_in_the_cache(hub, cache):
+    token = hub.tokens["accepted"]
+    folder = snapshot_download("hubguard-test/xet-llama", token=token, cache_dir=cache, allow_patterns=["*.json"])
+    commit = HfApi().model_info("hubguard-test/xet-llama", token=token).sha
+    assert folder.endswith(commit)
+    listing = json.loads((cache / "models--hubguard-test--xet-llama" / "trees" / f"{commit}.json").read_text())
+    files = listing["files"]
+    assert set(files) == {"tokenizer.json", "tokenizer_config.json", "config.json", "model.safetensors"}
+    data = fixture_bytes("tokenizer.json")
+    assert files["tokenizer.json"]["lfs_sha256"] == hashlib.sha256(data).hexdigest()
+    assert len(files["tokenizer.json"]["xet_hash"]) == 64
+    assert files["config.json"]["blob_id"] == git_blob_sha1(fixture_bytes("config.json"))
+
+
+def test_list_repo_tree_lists_folders_and_files():
+    entries = list(HfApi().list_repo_tree(DATASET, repo_type="dataset", recursive=True))
+    assert [(type(e).__name__, e.path) for e in entries] == [
+        ("RepoFolder", "data"), ("RepoFile", "data/train.csv"), ("RepoFile", "README.md"),
+    ]
+    top = list(HfApi().list_repo_tree(DATASET, repo_type="dataset"))
+    assert [e.path for e in top] == ["data", "README.md"]

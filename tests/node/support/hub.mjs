@@ -25,9 +25,10 @@ export function useHub(options = {}) {
     get hub() {
       return ref.hub;
     },
-    /** The environment a child needs to talk to this Hub, plus `extra`. */
+    /** The environment a child needs to talk to this Hub (over TLS: its certificate), plus `extra`. */
     env(extra = {}) {
-      return { HF_ENDPOINT: ref.hub.url, ...extra };
+      const trust = ref.hub.certFile ? { NODE_EXTRA_CA_CERTS: ref.hub.certFile } : {};
+      return { HF_ENDPOINT: ref.hub.url, ...trust, ...extra };
     },
   };
 }
@@ -35,4 +36,5 @@ export function useHub(options = {}) {
 export const GATED = 'meta-llama/Llama-2-7b-hf';
 export const PRIVATE = 'hubguard-test/private-llama';
 export const PUBLIC = 'hubguard-test/public-llama';
+export const XET = 'hubguard-test/xet-llama';
 export const LLAMA_HELLO = [1, 15043, 3186, 29991];

@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-download bench-next bench-isolation bench-models fuzz clean
+.PHONY: pkg pkg-edge demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-proxy-load bench-download bench-next bench-isolation bench-models fuzz clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -70,9 +70,23 @@ pkg: tools $(WASM_OPT)
 	@# One source for the shared code, in both module formats: the browser
 	@# entry imports ESM (no CommonJS in a page), Node's entry requires CJS.
 	node pkg-template/build/esm.mjs pkg/shared
+	@# The proxy's JS half, likewise: CJS for Node, ESM for the edge build.
+	node pkg-template/build/esm.mjs pkg/server
 	cp README.md pkg/README.md
 	sed -i 's/"version": "0.0.0-dev"/"version": "$(CRATE_VERSION)"/' pkg/package.json
+	$(MAKE) --no-print-directory pkg-edge
 	@echo "built pkg/ (hubguard $(CRATE_VERSION))"
+
+# The edge build (the proxy alone, for Fetch-API servers: Workers, Vercel
+# Edge) into pkg/edge, beside its hand-written entries: wasm-bindgen's web
+# glue made a factory, given the WebAssembly.Module the platform imports.
+pkg-edge: tools $(WASM_OPT)
+	cargo build --quiet --release --target $(WASM_TARGET) --features edge
+	wasm-bindgen --target web --out-dir pkg/edge --out-name hubguard_wasm $(WASM_OUT)
+	$(WASM_OPT) $(WASM_OPT_FLAGS) pkg/edge/hubguard_wasm_bg.wasm -o pkg/edge/hubguard_wasm_bg.wasm
+	node pkg-template/build/glue-factory.mjs web pkg/edge/hubguard_wasm.js
+	rm -f pkg/edge/hubguard_wasm.d.ts pkg/edge/hubguard_wasm_bg.wasm.d.ts
+	@echo "edge wasm: $$(wc -c < pkg/edge/hubguard_wasm_bg.wasm) bytes, $$(gzip -9c pkg/edge/hubguard_wasm_bg.wasm | wc -c) gzipped"
 
 # Pack pkg/ and install the tarball into a fresh project: tests import it
 # from there, exactly as users will.
@@ -95,6 +109,7 @@ lint: tools
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --target $(WASM_TARGET) --features node -- -D warnings
 	cargo clippy --quiet --target $(WASM_TARGET) --features browser -- -D warnings
+	cargo clippy --quiet --target $(WASM_TARGET) --features edge -- -D warnings
 
 test-node: consumer
 	@command -v tinyproxy >/dev/null || { echo "tinyproxy is needed (a real forward proxy): apt-get install tinyproxy-bin (.ci/run does)"; exit 1; }
@@ -140,8 +155,14 @@ bench: tools deps consumer
 	cd tests/bench/crate_native && cargo build --quiet --release
 	node tests/bench/encode.mjs
 
+# Streaming a large file through the proxy against curl fetching it directly.
 bench-proxy: tools deps consumer
+	@command -v curl >/dev/null || { echo "curl is needed: apt-get install curl"; exit 1; }
 	node tests/bench/proxy.mjs
+
+# 5,000 mixed requests, 64 at a time: correctness, warnings, RSS, sockets.
+bench-proxy-load: tools deps consumer
+	node tests/bench/proxy-load.mjs
 
 # A 200 MB and a 400 MB LFS file: hubguard vs huggingface_hub vs @huggingface/hub.
 bench-download: tools deps consumer

@@ -42,6 +42,8 @@ class Instance {
   #panic;
   #error = null;
   #reject;
+  /** Rejecters of the runAsync calls under way, told when the instance dies. */
+  #waiting = new Set();
 
   /** `subject`: the repo id of the tokenizer this instance holds, or null for the shared one. */
   constructor(runtime, compiled, instantiate, subject) {
@@ -50,7 +52,7 @@ class Instance {
     this.died = new Promise((_, reject) => {
       this.#reject = reject;
     });
-    this.died.catch(() => {}); // observed by runAsync; never unhandled
+    this.died.catch(() => {}); // for whoever waits on it; never unhandled
     this.#glue = instantiate(compiled, (exports) => {
       this.#raw = exports;
       return this.#guard(exports);
@@ -93,15 +95,33 @@ class Instance {
     return result;
   }
 
-  /** Like `run` for a call that returns a promise: it rejects if the instance dies first. */
+  /**
+   * Like `run` for a call that returns a promise: it rejects if the instance
+   * dies first. (Not `Promise.race` with `died`: each race would leave a
+   * reaction on that long-lived promise, holding its call's result for as
+   * long as the instance lives, which a proxy under load grows without bound.)
+   */
   runAsync(fn) {
+    let pending;
     try {
-      return Promise.race([this.run(fn), this.died]).catch((e) => {
-        throw this.failure(e);
-      });
+      pending = this.run(fn);
     } catch (e) {
       return Promise.reject(e);
     }
+    return new Promise((resolve, reject) => {
+      const onDeath = (error) => reject(copyOf(error));
+      this.#waiting.add(onDeath);
+      Promise.resolve(pending).then(
+        (value) => {
+          this.#waiting.delete(onDeath);
+          resolve(value);
+        },
+        (e) => {
+          this.#waiting.delete(onDeath);
+          reject(this.failure(e));
+        },
+      );
+    });
   }
 
   #guard(exports) {
@@ -140,6 +160,8 @@ class Instance {
     this.#error = this.#runtime.crashError(this.#subject, describe(thrown), this.#panic, heap) ?? this.#error;
     this.#glue = null; // the dead instance's memory can be collected once its objects are
     this.#reject(this.#error);
+    for (const onDeath of this.#waiting) onDeath(this.#error);
+    this.#waiting.clear();
   }
 }
 

@@ -23,6 +23,14 @@ export declare const env: {
   endpoint?: string;
   /** Keep fetched files in the Cache API (cache `hubguard-v1`). Default true. */
   useBrowserCache?: boolean;
+  /**
+   * The app's own credentials for the proxy's `authorize` (sent to the proxy only),
+   * e.g. `{ Authorization: 'Bearer <app session>' }`, or a function returning them (called per load).
+   * A value shaped like a Hugging Face token throws TOKEN_REFUSED.
+   */
+  proxyHeaders?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /** The credentials mode of requests to the proxy ('include' sends cookies to a same-site proxy on another origin). */
+  proxyCredentials?: 'omit' | 'same-origin' | 'include';
 };
 
 /** Options of `createHubFetch` and `configureTransformers` in the browser (never a token). */

@@ -5,6 +5,8 @@
 import type { FetchOptions, LoadOptions, PreTrainedTokenizer, ProgressInfo, hubFetch } from './common';
 
 export * from './common';
+export * from './proxy';
+import type { ProxyContext } from './proxy';
 
 export interface PretrainedOptions extends LoadOptions {
   /**
@@ -30,47 +32,10 @@ export declare const env: {
   endpoint?: string;
 };
 
-export interface AllowRule {
-  /** "org/name" or "datasets/org/name". */
-  repo: string;
-  /** Pin to these revisions (default: any). */
-  revisions?: string[];
-  /** Pin to these files (default: any). */
-  files?: string[];
-}
-
-export interface HubProxyOptions {
-  /** Exact repos the proxy serves. Nothing else is ever fetched. */
-  allow: Array<string | AllowRule>;
-  /** Exact page origins allowed to read answers (CORS). */
-  origins?: string[];
-  /** Hub origin (default HF_ENDPOINT, else https://huggingface.co). */
-  endpoint?: string;
-  /** Server-side token (default HF_TOKEN, then the token file; read per request). */
-  token?: string | boolean;
-  /** Where the proxy is mounted, e.g. "/hf". */
-  basePath?: string;
-  /** Per-client token bucket (default 120 requests per 60 s). */
-  rateLimit?: { requests: number; perSeconds: number };
-  /** Upstream requests in flight (default 16). */
-  maxConcurrent?: number;
-}
-
-export interface ProxyContext {
-  /** The request target as received (the Node adapter passes it). */
-  rawTarget?: string;
-  /** Rate-limit key, e.g. the client's IP address. */
-  clientAddress?: string;
-  hasBody?: boolean;
-}
-
-/** A Fetch-API handler: drop it into a Next.js route or any Fetch runtime. */
-export declare function createHubProxy(options: HubProxyOptions): (request: Request, context?: ProxyContext) => Promise<Response>;
-
 /** Adapts a Fetch-API handler to `http.createServer`. */
 export declare function toNodeHandler(
   handler: (request: Request, context?: ProxyContext) => Promise<Response>,
-): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>;
+): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
 
 // ---- Hub API ----
 

@@ -3,13 +3,15 @@
 //! mode. Calls (from_pretrained, downloadFile, ...) build on this, so they
 //! agree on every rule.
 
-use js_sys::Function;
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Function, Object, Promise};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
-use super::options::Options;
+use super::options::{wrong_type, Options};
 use crate::core::endpoint::Endpoint;
 use crate::core::environment::is_true;
 use crate::core::error::HubError;
+use crate::core::proxy::{proxy_headers, ProxyCredentials};
 use crate::hub::credentials::Credentials;
 use crate::platform::{self, HttpTransport};
 
@@ -29,6 +31,62 @@ pub struct HubContext<C> {
     /// files in the Cache API where the runtime has one.
     pub browser_cache: bool,
     pub transport: HttpTransport,
+    /// `env.proxyHeaders` as given (an object, or a function returning one).
+    proxy_headers: Option<JsValue>,
+    /// `env.proxyCredentials`.
+    proxy_credentials: Option<ProxyCredentials>,
+}
+
+impl<C> HubContext<C> {
+    /// The transport for requests to the app's proxy: this call's signal,
+    /// plus the app's own headers and credentials mode (browser build; the
+    /// Node build sends neither). A token-shaped value is TOKEN_REFUSED.
+    pub async fn proxy_transport(&self) -> Result<HttpTransport, HubError> {
+        let headers = match &self.proxy_headers {
+            Some(given) => proxy_headers(header_pairs(given).await?)?,
+            None => Vec::new(),
+        };
+        Ok(platform::proxy_transport(
+            self.transport.signal.clone(),
+            headers,
+            self.proxy_credentials,
+        ))
+    }
+}
+
+/// `env.proxyHeaders`: an object of strings, or a function returning one
+/// (awaited if it returns a promise), called for each load.
+async fn header_pairs(given: &JsValue) -> Result<Vec<(String, String)>, HubError> {
+    let wrong = || {
+        wrong_type(
+            "env",
+            "proxyHeaders",
+            "an object of strings, or a function returning one",
+        )
+    };
+    let mut value = given.clone();
+    if let Some(f) = value.dyn_ref::<Function>() {
+        value = f.call0(&JsValue::UNDEFINED).map_err(|_| wrong())?;
+        if value.has_type::<Promise>() {
+            value = JsFuture::from(value.unchecked_into::<Promise>())
+                .await
+                .map_err(|_| wrong())?;
+        }
+    }
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    let object = value.dyn_ref::<Object>().ok_or_else(wrong)?;
+    Object::entries(object)
+        .iter()
+        .map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                (Some(name), Some(value)) => Ok((name, value)),
+                _ => Err(wrong()),
+            }
+        })
+        .collect()
 }
 
 /// Read the shared settings. `options` is the call's own object, `env` the
@@ -59,6 +117,11 @@ pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl C
         offline,
         progress: options.function("progress_callback")?,
         browser_cache: settings.bool_or("useBrowserCache", true)?,
-        transport: HttpTransport { signal },
+        transport: platform::proxy_transport(signal, Vec::new(), None),
+        proxy_headers: settings.raw("proxyHeaders"),
+        proxy_credentials: settings
+            .string("proxyCredentials")?
+            .map(|c| ProxyCredentials::parse(&c))
+            .transpose()?,
     })
 }

@@ -107,6 +107,6 @@ pub fn fetch_context(
         offline: options.local_files_only.unwrap_or(false)
             || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_true(&v)),
         progress,
-        transport: HttpTransport { signal },
+        transport: platform::proxy_transport(signal, Vec::new(), None),
     })
 }

@@ -4,18 +4,26 @@
 //! a JS `HubError` instance (the class lives in the package's JS entry, which
 //! registers it at load time).
 
+// The tokenizer API and hubFetch: the Node and browser builds (the edge
+// build is the proxy alone).
+#[cfg(not(feature = "edge"))]
 mod context;
 mod crash;
 mod errors;
+#[cfg(not(feature = "edge"))]
 mod fetch_context;
+#[cfg(not(feature = "edge"))]
 mod hub_fetch;
 mod options;
+#[cfg(not(feature = "edge"))]
 mod progress;
+#[cfg(not(feature = "edge"))]
 mod tokenizer;
+#[cfg(not(feature = "edge"))]
 mod tokenizer_api;
 
-// The proxy holds a token, so only the server (Node) build has it.
-#[cfg(feature = "node")]
+// The proxy holds a token, so only the server builds (Node, edge) have it.
+#[cfg(any(feature = "node", feature = "edge"))]
 mod proxy;
 // Files on disk and the token: server (Node) build only.
 #[cfg(feature = "node")]

@@ -59,9 +59,11 @@ async fn load_inner(
         let (report, context, repo, revision) = (&report, &context, &repo, &revision);
         async move {
             if via_proxy {
-                // The proxy holds its own token; ours never goes there.
+                // The proxy holds its own token; ours never goes there. The
+                // app's own credentials (env.proxyHeaders) may.
+                let transport = context.proxy_transport().await?;
                 let client = HubClient {
-                    transport: &context.transport,
+                    transport: &transport,
                     credentials: &Anonymous,
                     endpoint,
                     advice: platform::ADVICE,

@@ -87,6 +87,17 @@ impl Endpoint {
         url.origin() == self.origin()
     }
 
+    /// The path of a URL on the Hub's origin relative to the endpoint's base
+    /// (a mirror may live under a path), without its query. `None` for
+    /// another origin, or a path outside the base.
+    pub fn path_within(&self, url: &Url) -> Option<String> {
+        if !self.is_hub_origin(url) {
+            return None;
+        }
+        let rest = url.path().strip_prefix(self.base.path().trim_end_matches('/'))?;
+        rest.starts_with('/').then(|| rest.to_owned())
+    }
+
     /// `{endpoint}/{datasets/}{repo}/resolve/{revision}/{path}`, each part
     /// encoded so that it cannot change the URL's shape.
     pub fn resolve_url(&self, repo_type: RepoType, repo: &RepoId, revision: &Revision, path: &RepoPath) -> Url {

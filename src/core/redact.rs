@@ -32,6 +32,13 @@ pub fn redact_secrets(text: &str) -> String {
     strip_url_queries(&redact_hf_tokens(text))
 }
 
+/// Whether `text` holds anything shaped like a Hugging Face token (the rule
+/// the redaction uses), such as a header value a browser app was about to
+/// send.
+pub fn contains_token_shape(text: &str) -> bool {
+    text.contains("hf_") && redact_hf_tokens(text) != text
+}
+
 /// Anything shaped like a Hugging Face token (`hf_` and 10+ word characters).
 fn redact_hf_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -94,6 +101,12 @@ mod tests {
         );
         let long = "é".repeat(1000);
         assert_eq!(redact_secrets(&long), long);
+    }
+
+    #[test]
+    fn token_shapes_are_recognised_inside_other_text() {
+        assert!(contains_token_shape("Bearer hf_abcdefghijklmnop"));
+        assert!(!contains_token_shape("Bearer app-session hf_short"));
     }
 
     #[test]

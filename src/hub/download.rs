@@ -24,6 +24,13 @@ pub struct FileRef {
     pub path: RepoPath,
 }
 
+/// Whether `follow_with` takes the next redirect hop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Follow,
+    Stop,
+}
+
 /// The final answer after redirects, where it came from, and the token that
 /// last request carried (to classify a Hub error correctly).
 pub struct Followed<B> {
@@ -103,6 +110,20 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         method: Method,
         headers: &[(String, String)],
     ) -> Result<Followed<T::Body>, HubError> {
+        self.follow_with(file, method, headers, |_, _| Step::Follow).await
+    }
+
+    /// `follow`, asking `next(answer, to)` before each hop: `Step::Stop`
+    /// returns that redirect answer itself (its `url` is where it came
+    /// from). The proxy checks its allow list here at every hop back to
+    /// the Hub, and stops at the CDN hop in redirect mode.
+    pub async fn follow_with(
+        &self,
+        file: &FileRef,
+        method: Method,
+        headers: &[(String, String)],
+        mut next: impl FnMut(&HttpResponse<T::Body>, &Url) -> Step,
+    ) -> Result<Followed<T::Body>, HubError> {
         let mut url = self
             .endpoint
             .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
@@ -126,8 +147,16 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
                     sent: request.bearer,
                 });
             }
-            url = next_hop(&url, response.header("location"), hops)
+            let to = next_hop(&url, response.header("location"), hops)
                 .map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
+            if next(&response, &to) == Step::Stop {
+                return Ok(Followed {
+                    response,
+                    url,
+                    sent: request.bearer,
+                });
+            }
+            url = to;
             hops += 1;
         }
     }
@@ -308,6 +337,30 @@ mod tests {
         let err = fetch(&t, Some("hf_secret_token_value")).0.unwrap_err();
         assert_eq!(err.code, ErrorCode::InsecureRedirect);
         assert_eq!(t.seen().len(), 1);
+    }
+
+    #[test]
+    fn a_stopped_hop_returns_the_redirect_itself() {
+        let t = FakeTransport::new()
+            .reply(FILE, FakeReply::redirect("https://cdn.example/x?sig=1"))
+            .reply("https://cdn.example/x?sig=1", FakeReply::ok(b"x"));
+        let credentials = FakeCredentials::new(None);
+        let client = HubClient {
+            transport: &t,
+            credentials: &credentials,
+            endpoint: Endpoint::parse(HUB).unwrap(),
+            advice: AccessAdvice::TOKEN,
+        };
+        let mut asked = Vec::new();
+        let answer = pollster::block_on(client.follow_with(&file(), Method::Get, &[], |_, to| {
+            asked.push(to.to_string());
+            Step::Stop
+        }))
+        .unwrap();
+        assert_eq!(answer.response.status, 302);
+        assert_eq!(answer.url.as_str(), FILE);
+        assert_eq!(asked, ["https://cdn.example/x?sig=1"]);
+        assert_eq!(t.seen().len(), 1, "the CDN was never asked");
     }
 
     #[test]

@@ -3,11 +3,26 @@
 
 use crate::core::classify::AccessAdvice;
 use crate::core::error::{ErrorCode, HubError};
+use crate::core::proxy::ProxyCredentials;
 use crate::core::token::{Token, TokenOption};
 use crate::hub::credentials::{Anonymous, Credentials};
 use crate::hub::store::{FileStore, FileWriter, IoError};
 
 pub const ADVICE: AccessAdvice = AccessAdvice::PROXY;
+
+/// A transport with this call's signal; requests to the app's proxy also
+/// carry the app's own headers and credentials mode.
+pub fn proxy_transport(
+    signal: Option<web_sys::AbortSignal>,
+    headers: Vec<(String, String)>,
+    credentials: Option<ProxyCredentials>,
+) -> super::HttpTransport {
+    super::HttpTransport {
+        signal,
+        headers,
+        credentials,
+    }
+}
 pub fn env_var(_name: &str) -> Option<String> {
     None
 }

@@ -1,18 +1,22 @@
-//! Browser build: `Transport` over the global `fetch`, with the body streamed.
+//! Browser and edge builds: `Transport` over the global `fetch`, with the
+//! body streamed.
 //!
-//! No request here ever carries a token (the browser build has no token
+//! In the browser build no request ever carries a token (it has no token
 //! code), so redirects are safely left to the browser: a cross-origin 3xx is
-//! opaque to a page anyway.
+//! opaque to a page anyway. The edge build (the proxy on Fetch-API servers)
+//! asks for redirects back and sets the bearer itself.
 
 use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestInit, RequestRedirect, Response,
+    AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestCredentials, RequestInit,
+    RequestRedirect, Response,
 };
 
 use super::headers::header_list;
+use crate::core::proxy::ProxyCredentials;
 use crate::core::redact::scrub;
 use crate::hub::transport::{Body, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
@@ -25,10 +29,14 @@ extern "C" {
 }
 
 /// `signal` aborts every request this transport makes (the proxy passes
-/// its client's, so a disconnect cancels the upstream download).
+/// its client's, so a disconnect cancels the upstream download). Requests
+/// to the app's proxy also carry the app's own `headers` and credentials
+/// mode (`env.proxyHeaders`, `env.proxyCredentials`).
 #[derive(Default)]
 pub struct FetchTransport {
     pub signal: Option<AbortSignal>,
+    pub headers: Vec<(String, String)>,
+    pub credentials: Option<ProxyCredentials>,
 }
 
 pub struct FetchBody {
@@ -42,6 +50,11 @@ impl FetchBody {
     /// The body as a stream, to hand on without reading it (the proxy).
     pub fn into_stream(self) -> Option<ReadableStream> {
         self.stream
+    }
+
+    /// The same, as the proxy's JS half takes it.
+    pub fn into_source(self) -> Option<JsValue> {
+        self.stream.map(Into::into)
     }
 }
 
@@ -58,7 +71,7 @@ impl Transport for FetchTransport {
             transport_error(kind, &e)
         };
         let headers = Headers::new().map_err(connect)?;
-        for (name, value) in &request.headers {
+        for (name, value) in self.headers.iter().chain(&request.headers) {
             headers.set(name, value).map_err(connect)?;
         }
         let init = RequestInit::new();
@@ -67,7 +80,27 @@ impl Transport for FetchTransport {
         }
         init.set_method(request.method.as_str());
         init.set_headers(&headers);
+        // The browser build holds no token: the browser follows redirects.
+        // The edge build holds one: redirects come back, so the token rule
+        // runs per hop (hub::download), and the bearer goes where it says.
+        #[cfg(not(feature = "edge"))]
         init.set_redirect(RequestRedirect::Follow);
+        #[cfg(feature = "edge")]
+        {
+            init.set_redirect(RequestRedirect::Manual);
+            if let Some(token) = &request.bearer {
+                headers
+                    .set("authorization", &format!("Bearer {}", token.expose()))
+                    .map_err(connect)?;
+            }
+        }
+        if let Some(mode) = self.credentials {
+            init.set_credentials(match mode {
+                ProxyCredentials::Omit => RequestCredentials::Omit,
+                ProxyCredentials::SameOrigin => RequestCredentials::SameOrigin,
+                ProxyCredentials::Include => RequestCredentials::Include,
+            });
+        }
         let js_request = Request::new_with_str_and_init(request.url.as_str(), &init).map_err(connect)?;
         let answer = JsFuture::from(global_fetch(&js_request).map_err(connect)?)
             .await

@@ -8,11 +8,17 @@
 //! - `browser`: the global `fetch` (pages and Web Workers). No token code is
 //!   compiled in at all, so redirects are left to the browser. Files are kept
 //!   in the Cache API.
+//! - `edge`: the proxy alone, for Fetch-API servers: the global `fetch` with
+//!   manual redirects and a bearer, the token from the proxy's option only.
 
-#[cfg(all(feature = "node", feature = "browser"))]
-compile_error!("choose one of the features `node` and `browser`, not both");
-#[cfg(not(any(feature = "node", feature = "browser")))]
-compile_error!("a wasm build needs the feature `node` or `browser`");
+#[cfg(any(
+    all(feature = "node", feature = "browser"),
+    all(feature = "node", feature = "edge"),
+    all(feature = "browser", feature = "edge")
+))]
+compile_error!("choose one of the features `node`, `browser` and `edge`");
+#[cfg(not(any(feature = "node", feature = "browser", feature = "edge")))]
+compile_error!("a wasm build needs the feature `node`, `browser` or `edge`");
 
 mod headers;
 /// The wasm heap allocator (Talc, growing memory in large steps). wasm-only,
@@ -38,7 +44,7 @@ mod node_http;
 #[cfg(feature = "node")]
 mod node_proxy_route;
 #[cfg(feature = "node")]
-pub use node::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};
+pub use node::{cache_root, configured_credentials, env_var, page_url, proxy_transport, Store, ADVICE};
 #[cfg(feature = "node")]
 pub use node::{implicit_token, stored_tokens_file, token_file};
 #[cfg(feature = "node")]
@@ -46,9 +52,18 @@ pub use node_http::NodeHttpTransport as HttpTransport;
 
 #[cfg(feature = "browser")]
 mod browser;
-#[cfg(feature = "browser")]
+#[cfg(any(feature = "browser", feature = "edge"))]
 mod fetch;
 #[cfg(feature = "browser")]
-pub use browser::{cache_root, configured_credentials, env_var, page_url, Store, ADVICE};
+pub use browser::{cache_root, configured_credentials, env_var, page_url, proxy_transport, Store, ADVICE};
 #[cfg(feature = "browser")]
+pub use fetch::FetchTransport as HttpTransport;
+
+// `edge`: the proxy on Fetch-API servers (Workers, Vercel Edge): the global
+// `fetch` with manual redirects, the token from the proxy's option only.
+#[cfg(feature = "edge")]
+mod edge;
+#[cfg(feature = "edge")]
+pub use edge::{cache_root, configured_credentials, env_var, page_url, proxy_transport, ADVICE};
+#[cfg(feature = "edge")]
 pub use fetch::FetchTransport as HttpTransport;

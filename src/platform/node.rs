@@ -10,6 +10,16 @@ use crate::hub::credentials::Credentials;
 
 pub const ADVICE: AccessAdvice = AccessAdvice::TOKEN;
 
+/// A transport with this call's signal. The app's proxy headers and
+/// credentials mode are browser settings: a server holds its own token.
+pub fn proxy_transport(
+    signal: Option<web_sys::AbortSignal>,
+    _headers: Vec<(String, String)>,
+    _credentials: Option<crate::core::proxy::ProxyCredentials>,
+) -> super::HttpTransport {
+    super::HttpTransport { signal }
+}
+
 #[wasm_bindgen(module = "fs")]
 extern "C" {
     #[wasm_bindgen(js_name = readFileSync, catch)]

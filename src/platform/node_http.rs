@@ -233,6 +233,12 @@ impl NodeHttpBody {
         Some(Readable::to_web(&message, &options))
     }
 
+    /// The body as the `IncomingMessage` itself, to hand on without reading
+    /// it: the proxy pipes it to its client natively, or reads it as a stream.
+    pub fn into_source(mut self) -> Option<JsValue> {
+        self.message.take().map(Into::into)
+    }
+
     fn dropped(&self, e: &JsValue) -> TransportError {
         let kind = if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
             TransportErrorKind::Aborted

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startStack, distDir } from './stack.mjs';
+import { startProxy } from '../node/support/proxy.mjs';
 
 const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');
 let stack;
@@ -151,3 +152,27 @@ test('no request carries Authorization; the token is in no response and no built
       assert.ok(!readFileSync(file).includes(stack.token), file);
     }
   }));
+
+test('with largeFiles redirect, Chromium follows the proxy\'s 302 to the CDN (CORS) and gets the tokenizer', async () => {
+  const GATED = 'meta-llama/Llama-2-7b-hf';
+  const pageOrigin = new URL(stack.pageUrl).origin;
+  const redirecting = await startProxy(['--allow', GATED, '--cors-origin', pageOrigin, '--large-files', 'redirect'], {
+    HF_TOKEN: stack.token,
+    HF_ENDPOINT: stack.hub.url,
+  });
+  // A fresh context: nothing in its Cache API, so tokenizer.json must be fetched.
+  const context = await browser.newContext();
+  try {
+    const fresh = await context.newPage();
+    const answers = [];
+    fresh.on('response', (r) => answers.push({ url: r.url(), status: r.status() }));
+    await fresh.goto(`${pageOrigin}/?hub=${encodeURIComponent(stack.hub.url)}&proxy=${encodeURIComponent(redirecting.url)}`);
+    await tokenize(fresh, GATED, 'Hello world!');
+    assert.equal(await fresh.textContent('#ids'), '1, 15043, 3186, 29991', await fresh.textContent('#error'));
+    assert.ok(answers.some((a) => a.url.startsWith(redirecting.url) && a.url.endsWith('/tokenizer.json') && a.status === 302), JSON.stringify(answers));
+    assert.ok(answers.some((a) => a.url.startsWith(stack.hub.cdnUrl) && a.status === 200), 'the bytes came from the CDN');
+  } finally {
+    await context.close();
+    await redirecting.stop();
+  }
+});

@@ -1,7 +1,10 @@
-//! A per-client token bucket and a global cap on requests in flight.
+//! Per-client rate limits and concurrency caps, and the proxy's timeouts.
 //!
-//! Time is passed in (milliseconds), so the policy is pure and testable; the
-//! caller owns the clock.
+//! Each client (the identity `authorize` gave, else its address) has a
+//! token bucket and a cap on its requests in flight; all clients together
+//! have a global cap. A client that holds its whole share is turned away
+//! alone, so it cannot deny service to another. Time is passed in
+//! (milliseconds): the policy is pure and testable, the caller owns the clock.
 
 use std::collections::HashMap;
 
@@ -16,6 +19,8 @@ pub struct LimitConfig {
     pub per_seconds: f64,
     /// Upstream requests in flight across all clients.
     pub max_concurrent: u32,
+    /// Upstream requests in flight for one client.
+    pub max_per_client: u32,
 }
 
 impl Default for LimitConfig {
@@ -23,7 +28,36 @@ impl Default for LimitConfig {
         LimitConfig {
             requests: 120,
             per_seconds: 60.0,
-            max_concurrent: 16,
+            max_concurrent: 64,
+            max_per_client: 8,
+        }
+    }
+}
+
+impl LimitConfig {
+    /// A per-client cap above the global one means nothing; keep it below.
+    pub fn normalized(mut self) -> Self {
+        self.max_concurrent = self.max_concurrent.max(1);
+        self.max_per_client = self.max_per_client.clamp(1, self.max_concurrent);
+        self
+    }
+}
+
+/// How long a proxied answer may stall, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Nothing came from upstream for this long: the answer is cut.
+    pub idle_ms: u32,
+    /// The client took no bytes for this long (it stopped reading): the
+    /// answer is cut and its slot is given back.
+    pub write_ms: u32,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            idle_ms: 30_000,
+            write_ms: 30_000,
         }
     }
 }
@@ -31,6 +65,7 @@ impl Default for LimitConfig {
 pub struct Limiter {
     config: LimitConfig,
     buckets: HashMap<String, (f64, f64)>, // client → (tokens, last seen ms)
+    per_client: HashMap<String, u32>,
     in_flight: u32,
 }
 
@@ -38,20 +73,28 @@ pub struct Limiter {
 pub enum Refusal {
     /// Seconds until this client may try again.
     RateLimited(u64),
+    /// This client already has its share of requests in flight.
+    ClientBusy,
+    /// The proxy as a whole is at its cap.
     Busy,
 }
 
 impl Limiter {
     pub fn new(config: LimitConfig) -> Self {
         Limiter {
-            config,
+            config: config.normalized(),
             buckets: HashMap::new(),
+            per_client: HashMap::new(),
             in_flight: 0,
         }
     }
 
-    /// Take one request's worth; on success the caller must `release` once.
+    /// Take one request's worth; on success the caller must `release` the
+    /// same client once.
     pub fn acquire(&mut self, client: &str, now_ms: f64) -> Result<(), Refusal> {
+        if self.per_client.get(client).copied().unwrap_or(0) >= self.config.max_per_client {
+            return Err(Refusal::ClientBusy);
+        }
         if self.in_flight >= self.config.max_concurrent {
             return Err(Refusal::Busy);
         }
@@ -67,11 +110,24 @@ impl Limiter {
         }
         *tokens -= 1.0;
         self.in_flight += 1;
+        *self.per_client.entry(client.to_owned()).or_insert(0) += 1;
         Ok(())
     }
 
-    pub fn release(&mut self) {
+    pub fn release(&mut self, client: &str) {
+        let Some(count) = self.per_client.get_mut(client) else {
+            return;
+        };
+        *count -= 1;
+        if *count == 0 {
+            self.per_client.remove(client);
+        }
         self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// Requests in flight, all clients together.
+    pub fn in_flight(&self) -> u32 {
+        self.in_flight
     }
 }
 
@@ -79,13 +135,18 @@ impl Limiter {
 mod tests {
     use super::*;
 
+    fn limiter(requests: u32, max_concurrent: u32, max_per_client: u32) -> Limiter {
+        Limiter::new(LimitConfig {
+            requests,
+            per_seconds: requests as f64,
+            max_concurrent,
+            max_per_client,
+        })
+    }
+
     #[test]
     fn bucket_per_client_refills() {
-        let mut l = Limiter::new(LimitConfig {
-            requests: 2,
-            per_seconds: 2.0,
-            max_concurrent: 100,
-        });
+        let mut l = limiter(2, 100, 100);
         assert!(l.acquire("a", 0.0).is_ok());
         assert!(l.acquire("a", 0.0).is_ok());
         assert_eq!(l.acquire("a", 0.0), Err(Refusal::RateLimited(1)));
@@ -95,14 +156,44 @@ mod tests {
 
     #[test]
     fn concurrency_cap() {
-        let mut l = Limiter::new(LimitConfig {
-            requests: 100,
-            per_seconds: 1.0,
-            max_concurrent: 1,
-        });
+        let mut l = limiter(100, 1, 1);
         assert!(l.acquire("a", 0.0).is_ok());
         assert_eq!(l.acquire("b", 0.0), Err(Refusal::Busy));
-        l.release();
+        l.release("a");
         assert!(l.acquire("b", 0.0).is_ok());
+    }
+
+    #[test]
+    fn one_client_cannot_take_every_slot() {
+        let mut l = limiter(1000, 16, 4);
+        for _ in 0..4 {
+            assert!(l.acquire("greedy", 0.0).is_ok());
+        }
+        assert_eq!(l.acquire("greedy", 0.0), Err(Refusal::ClientBusy));
+        assert!(l.acquire("other", 0.0).is_ok(), "another client still gets in");
+        l.release("greedy");
+        assert!(l.acquire("greedy", 0.0).is_ok(), "a slot given back is usable again");
+        assert_eq!(l.in_flight(), 5);
+    }
+
+    #[test]
+    fn every_release_is_counted_once_per_client() {
+        let mut l = limiter(1000, 8, 8);
+        assert!(l.acquire("a", 0.0).is_ok());
+        l.release("a");
+        l.release("a"); // a stray second release must not free someone else's slot
+        assert_eq!(l.in_flight(), 0);
+        assert!(l.per_client.is_empty());
+    }
+
+    #[test]
+    fn per_client_cap_never_exceeds_the_global_one() {
+        let config = LimitConfig {
+            max_concurrent: 2,
+            max_per_client: 10,
+            ..LimitConfig::default()
+        }
+        .normalized();
+        assert_eq!(config.max_per_client, 2);
     }
 }

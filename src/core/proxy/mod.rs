@@ -1,19 +1,34 @@
-//! The token proxy's decisions: which browser requests may reach the Hub
-//! with the server's token, and what of the answer goes back.
+//! The token proxy's decisions: which requests may reach the Hub with the
+//! server's token, and what of the answer goes back.
 //!
-//! Everything is denied unless it matches: one route shape, an exact repo
-//! allowlist, GET/HEAD, a few inbound headers, a few outbound headers. The
-//! I/O (fetching upstream, streaming back) lives outside the core.
+//! Everything is denied unless it matches: a Host the proxy serves, one
+//! route shape, an exact repo allowlist, GET/HEAD, a few inbound headers, a
+//! few outbound headers. The I/O (fetching upstream, streaming back) lives
+//! outside the core; the order of the checks is:
+//! host → origin → method → route → allow list → authorize → rate limit and
+//! concurrency → upstream (allow list again at each Hub redirect) → answer.
 
 mod allow;
+mod answer;
+mod auth;
+mod client;
 mod headers;
+mod host;
 mod limit;
+mod log;
 mod target;
 
 pub use allow::{AllowList, AllowRule};
-pub use headers::{cors_headers, filter_inbound, filter_outbound, EXPOSED_HEADERS};
-pub use limit::{LimitConfig, Limiter, Refusal};
-pub use target::{parse_target, ProxyTarget};
+pub use answer::{answer_redirect, answer_upstream, decide_hop, Answer, Body, Hop, LargeFiles, Upstream};
+pub use auth::{authorization, AuthOutcome, AuthValue, AUTHORIZE_FAILED};
+pub use client::{proxy_headers, ProxyCredentials};
+pub use headers::{
+    filter_inbound, filter_outbound, header_value, is_renderable, safety_headers, Cors, EXPOSED_HEADERS,
+};
+pub use host::{check_host, HostName, LocalAddress};
+pub use limit::{LimitConfig, Limiter, Refusal, Timeouts};
+pub use log::{AccessEntry, Outcome};
+pub use target::{hub_path_target, parse_target, ProxyTarget};
 
 use super::repo::truncate_for_message;
 
@@ -42,6 +57,10 @@ pub struct InboundRequest<'a> {
     /// Lower-case names.
     pub headers: &'a [(String, String)],
     pub has_body: bool,
+    /// The Host header, else the request URL's host.
+    pub host: Option<&'a str>,
+    /// The address the connection arrived on, when the server knows it.
+    pub local: Option<LocalAddress>,
 }
 
 impl InboundRequest<'_> {
@@ -69,10 +88,11 @@ pub enum Decision {
 
 pub struct ProxyPolicy {
     pub allow: AllowList,
-    /// Exact origins (`scheme://host[:port]`) allowed to read answers.
-    pub origins: Vec<String>,
+    pub cors: Cors,
     /// Where the proxy is mounted (`/hf`), stripped before parsing.
     pub base_path: String,
+    /// Names served besides the connection's own address (`hosts`).
+    pub hosts: Vec<HostName>,
 }
 
 /// Longer URLs or header sets are refused outright: no Hub file needs them.
@@ -88,6 +108,7 @@ impl ProxyPolicy {
     }
 
     fn check(&self, request: &InboundRequest<'_>) -> Result<Decision, Rejection> {
+        check_host(request.host, &self.hosts, request.local)?;
         if request.target.len() > MAX_TARGET_LEN {
             return Err(Rejection::new(414, "The request URL is too long."));
         }
@@ -96,7 +117,7 @@ impl ProxyPolicy {
             return Err(Rejection::new(431, "The request headers are too large."));
         }
         if let Some(origin) = request.header("origin") {
-            if !self.origin_allowed(origin) {
+            if !self.cors.origin_allowed(origin) {
                 return Err(Rejection::new(
                     403,
                     format!("Origin {:?} may not use this proxy.", truncate_for_message(origin)),
@@ -124,11 +145,10 @@ impl ProxyPolicy {
             return Err(Rejection::new(405, "Only GET and HEAD are proxied."));
         }
         if let Some(asked) = request.header("access-control-request-headers") {
-            let allowed = ["range", "if-none-match", "if-range"];
             if let Some(bad) = asked
                 .split(',')
                 .map(str::trim)
-                .find(|h| !h.is_empty() && !allowed.contains(&h.to_ascii_lowercase().as_str()))
+                .find(|h| !h.is_empty() && !self.cors.header_allowed(h))
             {
                 return Err(Rejection::new(
                     403,
@@ -140,10 +160,6 @@ impl ProxyPolicy {
             }
         }
         Ok(Decision::Preflight)
-    }
-
-    pub fn origin_allowed(&self, origin: &str) -> bool {
-        self.origins.iter().any(|o| o == origin)
     }
 }
 

@@ -14,8 +14,12 @@ fn policy() -> ProxyPolicy {
             AllowRule::parse("datasets/org/data", None, None).unwrap(),
         ])
         .unwrap(),
-        origins: vec!["http://localhost:5173".into()],
+        cors: Cors {
+            origins: vec!["http://localhost:5173".into()],
+            ..Cors::default()
+        },
         base_path: "/hf".into(),
+        hosts: vec![],
     }
 }
 
@@ -25,6 +29,8 @@ fn request<'a>(method: &'a str, target: &'a str, headers: &'a [(String, String)]
         target,
         headers,
         has_body: false,
+        host: None,
+        local: None,
     }
 }
 
@@ -232,6 +238,8 @@ fn hostile_requests_are_refused() {
             target,
             headers,
             has_body: *has_body,
+            host: None,
+            local: None,
         };
         match policy().decide(&req) {
             Decision::Reject(r) => assert!((400..500).contains(&r.status), "{method} {target}: {r:?}"),
@@ -246,29 +254,294 @@ fn empty_allow_list_is_a_config_error() {
 }
 
 #[test]
-fn outbound_headers_are_filtered_and_scrubbed() {
-    let upstream = h(&[
-        ("content-type", "application/json"),
-        ("set-cookie", "a=b"),
-        ("x-error-message", "bad hf_abcdefghijklmnopqrstu"),
-        ("location", "https://cdn/x?X-Amz-Signature=s"),
-        ("etag", "\"e\""),
-    ]);
-    let out = filter_outbound(&upstream);
-    assert_eq!(out.len(), 3);
-    assert!(!out
-        .iter()
-        .any(|(k, v)| k == "set-cookie" || k == "location" || v.contains("hf_abcdefghij")));
+fn pr_revisions_pass_when_the_allow_list_permits_them() {
+    let p = ProxyPolicy {
+        allow: AllowList::new(vec![
+            AllowRule::parse("org/open", None, None).unwrap(),
+            AllowRule::parse("org/pinned", Some(vec!["main".into()]), None).unwrap(),
+        ])
+        .unwrap(),
+        ..policy()
+    };
+    for target in [
+        "/hf/org/open/resolve/refs%2Fpr%2F1/tokenizer.json",
+        "/hf/org/open/resolve/refs%2fpr%2f1/tokenizer.json",
+        "/hf/org/open/resolve/refs/pr/1/tokenizer.json",
+    ] {
+        let Decision::Forward { target: t, .. } = p.decide(&request("GET", target, &[])) else {
+            panic!("{target}")
+        };
+        assert_eq!(
+            (t.revision.as_str(), t.path.as_str()),
+            ("refs/pr/1", "tokenizer.json"),
+            "{target}"
+        );
+    }
+    let refused = p.decide(&request(
+        "GET",
+        "/hf/org/pinned/resolve/refs%2Fpr%2F1/tokenizer.json",
+        &[],
+    ));
+    assert!(matches!(refused, Decision::Reject(r) if r.status == 403));
+    for hostile in [
+        "/hf/org/open/resolve/refs%2F..%2F..%2Fx/tokenizer.json",
+        "/hf/org/open/resolve/refs%2F%2Fpr/tokenizer.json",
+        "/hf/org/open/resolve/main%2F..%2Fx/tokenizer.json",
+        "/hf/org/open/resolve/refs%2Fpr%2F1%252F/tokenizer.json",
+    ] {
+        assert!(
+            matches!(p.decide(&request("GET", hostile, &[])), Decision::Reject(r) if r.status == 400),
+            "{hostile}"
+        );
+    }
 }
 
 #[test]
-fn cors_names_the_exact_origin_and_never_credentials() {
-    let c = cors_headers(Some("http://localhost:5173"), true, true);
-    assert!(c.contains(&("access-control-allow-origin".into(), "http://localhost:5173".into())));
-    assert!(c.contains(&("vary".into(), "Origin".into())));
-    assert!(!c.iter().any(|(k, v)| k.contains("credentials") || v == "*"));
-    assert_eq!(
-        cors_headers(Some("http://evil"), false, false),
-        vec![("vary".to_owned(), "Origin".to_owned())]
-    );
+fn a_rebound_host_is_refused_before_anything_else() {
+    let p = ProxyPolicy {
+        hosts: vec![HostName::parse("app.example").unwrap()],
+        ..policy()
+    };
+    let ok = "/hf/meta-llama/Llama-2-7b-hf/resolve/main/tokenizer.json";
+    let local = LocalAddress::parse("127.0.0.1", 8787);
+    let ask = |host| InboundRequest {
+        host: Some(host),
+        local,
+        ..request("GET", ok, &[])
+    };
+    assert!(matches!(p.decide(&ask("app.example")), Decision::Forward { .. }));
+    assert!(matches!(p.decide(&ask("127.0.0.1:8787")), Decision::Forward { .. }));
+    assert!(matches!(p.decide(&ask("attacker.example:8787")), Decision::Reject(r) if r.status == 403));
+}
+
+#[test]
+fn a_preflight_may_ask_for_the_apps_own_headers_when_listed() {
+    let p = ProxyPolicy {
+        cors: Cors {
+            origins: vec!["http://localhost:5173".into()],
+            allow_headers: vec!["authorization".into()],
+            credentials: true,
+        },
+        ..policy()
+    };
+    let headers = h(&[
+        ("origin", "http://localhost:5173"),
+        ("access-control-request-method", "GET"),
+        ("access-control-request-headers", "authorization, range"),
+    ]);
+    assert_eq!(p.decide(&request("OPTIONS", "/hf/x", &headers)), Decision::Preflight);
+    let Decision::Forward { headers, .. } = p.decide(&request(
+        "GET",
+        "/hf/meta-llama/Llama-2-7b-hf/resolve/main/tokenizer.json",
+        &h(&[("authorization", "Bearer app-session")]),
+    )) else {
+        panic!()
+    };
+    assert!(headers.is_empty(), "the app's credentials are never forwarded");
+}
+
+mod hops {
+    use url::Url;
+
+    use super::*;
+    use crate::core::endpoint::Endpoint;
+
+    fn asked() -> ProxyTarget {
+        parse_target("/meta-llama/Llama-2-7b-hf/resolve/main/tokenizer.json", "").unwrap()
+    }
+
+    fn hop(to: &str, mode: LargeFiles) -> Hop {
+        let endpoint = Endpoint::parse("https://huggingface.co").unwrap();
+        decide_hop(&policy().allow, &endpoint, &asked(), &Url::parse(to).unwrap(), mode)
+    }
+
+    #[test]
+    fn every_hub_hop_is_checked_against_the_allow_list() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        for ok in [
+            "https://huggingface.co/meta-llama/Llama-2-7b-hf/resolve/abc/tokenizer.json".to_owned(),
+            format!(
+                "https://huggingface.co/api/resolve-cache/models/meta-llama/Llama-2-7b-hf/{sha}/tokenizer.json?etag=x"
+            ),
+            "https://huggingface.co/org/pinned/resolve/v1.0/tokenizer.json".to_owned(),
+        ] {
+            assert_eq!(hop(&ok, LargeFiles::Stream), Hop::Follow, "{ok}");
+        }
+        for refused in [
+            "https://huggingface.co/hubguard-test/private/resolve/main/tokenizer.json".to_owned(),
+            "https://huggingface.co/api/whoami-v2".to_owned(),
+            format!("https://huggingface.co/api/resolve-cache/models/other/repo/{sha}/tokenizer.json"),
+            "https://huggingface.co/org/pinned/resolve/main/tokenizer.json".to_owned(),
+            "https://huggingface.co/meta-llama/Llama-2-7b-hf/tree/main".to_owned(),
+        ] {
+            assert!(
+                matches!(hop(&refused, LargeFiles::Stream), Hop::Refuse(r) if r.status == 403),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn another_origin_is_followed_or_handed_to_the_client() {
+        let cdn = "https://cdn-lfs.hf.co/repos/x?X-Amz-Signature=s";
+        assert_eq!(hop(cdn, LargeFiles::Stream), Hop::Follow);
+        assert_eq!(hop(cdn, LargeFiles::Redirect), Hop::Redirect);
+        // A look-alike is another origin, never the Hub.
+        assert_eq!(
+            hop(
+                "https://huggingface.co.evil.example/api/whoami-v2",
+                LargeFiles::Redirect
+            ),
+            Hop::Redirect
+        );
+    }
+
+    #[test]
+    fn a_mirror_under_a_path_is_matched_below_it() {
+        let endpoint = Endpoint::parse("https://mirror.example/hf").unwrap();
+        let ok = Url::parse("https://mirror.example/hf/meta-llama/Llama-2-7b-hf/resolve/v2/tokenizer.json").unwrap();
+        let out = Url::parse("https://mirror.example/meta-llama/Llama-2-7b-hf/resolve/v2/tokenizer.json").unwrap();
+        let allow = &policy().allow;
+        assert_eq!(
+            decide_hop(allow, &endpoint, &asked(), &ok, LargeFiles::Stream),
+            Hop::Follow
+        );
+        assert!(matches!(
+            decide_hop(allow, &endpoint, &asked(), &out, LargeFiles::Stream),
+            Hop::Refuse(_)
+        ));
+    }
+}
+
+mod answers {
+    use url::Url;
+
+    use super::*;
+
+    const CORS: &[(String, String)] = &[];
+
+    fn up<'a>(status: u16, from_hub: bool, headers: &'a [(String, String)]) -> Upstream<'a> {
+        Upstream {
+            status,
+            from_hub,
+            headers,
+            head: false,
+            secret: Some("server_secret_token"),
+        }
+    }
+
+    #[test]
+    fn every_upstream_status_maps_to_a_valid_answer() {
+        for status in [
+            0,
+            1,
+            99,
+            100,
+            101,
+            199,
+            200,
+            201,
+            204,
+            205,
+            206,
+            299,
+            300,
+            304,
+            305,
+            399,
+            400,
+            401,
+            404,
+            416,
+            429,
+            500,
+            599,
+            600,
+            999,
+            1000,
+            u16::MAX,
+        ] {
+            for from_hub in [true, false] {
+                let a = answer_upstream(&up(status, from_hub, &[]), CORS);
+                assert!((200..=599).contains(&a.status), "{status} → {}", a.status);
+                assert!(!matches!(a.status, 204 | 205 | 304) || a.body == Body::None, "{status}");
+                assert!(a.status != 101 && a.status != 100);
+            }
+        }
+        assert_eq!(answer_upstream(&up(204, true, &[]), CORS).status, 502);
+        assert_eq!(answer_upstream(&up(999, true, &[]), CORS).status, 502);
+        assert_eq!(answer_upstream(&up(404, true, &[]), CORS).status, 404);
+        assert_eq!(answer_upstream(&up(404, false, &[]), CORS).status, 502);
+        assert_eq!(answer_upstream(&up(416, false, &[]), CORS).status, 416);
+        assert_eq!(answer_upstream(&up(206, false, &[]), CORS).body, Body::Upstream);
+    }
+
+    #[test]
+    fn an_invalid_server_token_is_a_generic_502() {
+        let headers = h(&[("x-error-message", "Invalid credentials in Authorization header")]);
+        let a = answer_upstream(&up(401, true, &headers), CORS);
+        assert_eq!(a.status, 502);
+        assert!(!format!("{a:?}").contains("Invalid credentials"));
+    }
+
+    #[test]
+    fn file_answers_carry_the_safety_headers_and_no_secret() {
+        let headers = h(&[
+            ("content-type", "text/html"),
+            ("etag", "\"server_secret_token\""),
+            ("set-cookie", "a=b"),
+        ]);
+        let a = answer_upstream(&up(200, true, &headers), CORS);
+        let has = |k: &str, v: &str| a.headers.contains(&(k.to_owned(), v.to_owned()));
+        assert!(has("x-content-type-options", "nosniff") && has("content-security-policy", "sandbox"));
+        assert!(
+            has("content-disposition", "attachment") && has("cache-control", "private, max-age=0, must-revalidate")
+        );
+        assert!(!format!("{a:?}").contains("server_secret_token") && !format!("{a:?}").contains("set-cookie"));
+        let head = answer_upstream(
+            &Upstream {
+                head: true,
+                ..up(200, true, &headers)
+            },
+            CORS,
+        );
+        assert_eq!(head.body, Body::None);
+    }
+
+    #[test]
+    fn hub_errors_pass_with_their_codes_and_retry_after() {
+        let headers = h(&[
+            ("x-error-code", "GatedRepo"),
+            (
+                "x-error-message",
+                "Access to model x is restricted; token server_secret_token",
+            ),
+            ("retry-after", "7"),
+        ]);
+        let a = answer_upstream(&up(429, true, &headers), CORS);
+        assert_eq!(a.status, 429);
+        assert!(a.headers.contains(&("retry-after".into(), "7".into())));
+        assert!(a.headers.contains(&("x-error-code".into(), "GatedRepo".into())));
+        assert!(!format!("{a:?}").contains("server_secret_token"));
+    }
+
+    #[test]
+    fn redirect_mode_answers_a_302_to_the_signed_url_and_nothing_else_of_the_hub() {
+        let hub = h(&[
+            ("x-linked-size", "42"),
+            ("x-repo-commit", "abc"),
+            ("set-cookie", "a=b"),
+            ("x-error-message", "no"),
+        ]);
+        let cdn = Url::parse("https://cdn.example/blob?X-Amz-Signature=s").unwrap();
+        let a = answer_redirect(&cdn, &hub, None, CORS);
+        assert_eq!((a.status, &a.body), (302, &Body::None));
+        assert!(a.headers.contains(&("location".into(), cdn.to_string())));
+        assert!(a.headers.contains(&("cache-control".into(), "no-store".into())));
+        assert!(a.headers.contains(&("x-linked-size".into(), "42".into())));
+        assert!(!a
+            .headers
+            .iter()
+            .any(|(k, _)| k == "set-cookie" || k == "x-error-message"));
+    }
 }

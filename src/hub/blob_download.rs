@@ -111,7 +111,7 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         if partial.have > 0 && self.meta.size == Some(partial.have) {
             let writer = self
                 .store
-                .open_writer(&partial.path, true)
+                .open_writer(&partial.path, true, self.meta.size)
                 .await
                 .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?;
             partial.sha256 = Some(
@@ -173,7 +173,7 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         let mut body = answer.response.body;
         let mut writer = self
             .store
-            .open_writer(&partial.path, append)
+            .open_writer(&partial.path, append, self.meta.size)
             .await
             .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?;
         let outcome = loop {

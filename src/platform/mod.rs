@@ -36,13 +36,15 @@ pub use web_cache::web_cache;
 #[cfg(feature = "node")]
 mod node;
 #[cfg(feature = "node")]
-mod node_fs;
+mod node_file;
 #[cfg(feature = "node")]
-mod node_gc;
+mod node_fs;
 #[cfg(feature = "node")]
 mod node_http;
 #[cfg(feature = "node")]
 mod node_proxy_route;
+#[cfg(feature = "node")]
+mod node_writer;
 #[cfg(feature = "node")]
 pub use node::{cache_root, configured_credentials, env_var, page_url, proxy_transport, Store, ADVICE};
 #[cfg(feature = "node")]

@@ -54,7 +54,8 @@ class FileHasher {
     // No execArgv: the app's flags (`--input-type=module` would make the
     // program a module; `--import`/`--require` preloads) are not its.
     this.worker = new Worker(PROGRAM, { eval: true, execArgv: [], workerData: { path, block } });
-    // Never what keeps the process alive.
+    // Not what keeps the process alive while the download runs (its socket
+    // and file writes do); `digest` holds it alive while its answer is due.
     this.worker.unref();
     this.result = new Promise((resolve, reject) => {
       this.worker.once('message', (answer) => {
@@ -75,6 +76,9 @@ class FileHasher {
 
   /** The file is complete at `end` bytes: its sha256 (lower-case hex). */
   digest(end) {
+    // Awaited with nothing else pending: an unref'd thread's answer would
+    // never come, as the process would end first.
+    this.worker.ref();
     this.worker.postMessage({ end, last: true });
     return this.result;
   }

@@ -110,7 +110,7 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         if partial.have > 0 && self.meta.size == Some(partial.have) {
             let writer = self
                 .store
-                .open_writer(&partial.path, true, self.meta.size)
+                .open_writer(&partial.path, true)
                 .await
                 .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?;
             partial.sha256 = Some(
@@ -172,7 +172,7 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
         let mut body = answer.response.body;
         let mut writer = self
             .store
-            .open_writer(&partial.path, append, self.meta.size)
+            .open_writer(&partial.path, append)
             .await
             .map_err(|e| Failure::Fatal(self.io_error(e, &partial.path)))?;
         let outcome = loop {

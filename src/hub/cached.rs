@@ -611,14 +611,6 @@ mod tests {
     }
 
     #[test]
-    fn the_writer_is_told_the_announced_size_on_every_attempt() {
-        let t = hub_with_cdn(BODY, &sha(BODY), FakeReply::ranged(BODY).dropping_after(10));
-        let store = FakeStore::default();
-        assert_eq!(get(&t, &store, "main", false).unwrap(), BODY);
-        assert_eq!(*store.sizes_told.borrow(), [Some(BODY.len() as u64); 2]);
-    }
-
-    #[test]
     fn a_corrupt_partial_file_is_caught_and_removed() {
         let t = hub_with_cdn(BODY, &sha(BODY), FakeReply::ranged(BODY));
         let store = FakeStore::default();

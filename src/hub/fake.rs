@@ -245,8 +245,6 @@ pub struct FakeStore {
     /// Writes fail once this many bytes have been written in all (a full disk).
     pub capacity: std::cell::Cell<Option<usize>>,
     written: std::cell::Cell<usize>,
-    /// The `size` each `open_writer` was told, in order.
-    pub sizes_told: RefCell<Vec<Option<u64>>>,
 }
 
 pub struct FakeWriter<'a> {
@@ -313,8 +311,7 @@ impl FileStore for FakeStore {
         files.insert(path.into(), bytes.to_vec());
         Ok(true)
     }
-    async fn open_writer(&self, path: &str, append: bool, size: Option<u64>) -> Result<FakeWriter<'_>, IoError> {
-        self.sizes_told.borrow_mut().push(size);
+    async fn open_writer(&self, path: &str, append: bool) -> Result<FakeWriter<'_>, IoError> {
         let mut files = self.files.borrow_mut();
         let file = files.entry(path.into()).or_default();
         if !append {

@@ -231,8 +231,8 @@ mod tests {
         async fn create_new(&self, path: &str, bytes: &[u8]) -> Result<bool, IoError> {
             self.0.create_new(path, bytes).await
         }
-        async fn open_writer(&self, path: &str, append: bool, size: Option<u64>) -> Result<FakeWriter<'_>, IoError> {
-            self.0.open_writer(path, append, size).await
+        async fn open_writer(&self, path: &str, append: bool) -> Result<FakeWriter<'_>, IoError> {
+            self.0.open_writer(path, append).await
         }
         async fn rename(&self, from: &str, to: &str) -> Result<(), IoError> {
             self.0.rename(from, to).await

@@ -63,9 +63,8 @@ pub trait FileStore {
     async fn create_new(&self, path: &str, bytes: &[u8]) -> Result<bool, IoError>;
     /// Open `path` for writing (creating folders): appended to when
     /// `append` (what it holds is hashed first, in bounded chunks), else
-    /// emptied first. `size`: what the complete file will hold, when known
-    /// (a hint: Node hashes a large file on another thread).
-    async fn open_writer(&self, path: &str, append: bool, size: Option<u64>) -> Result<Self::Writer<'_>, IoError>;
+    /// emptied first.
+    async fn open_writer(&self, path: &str, append: bool) -> Result<Self::Writer<'_>, IoError>;
     async fn rename(&self, from: &str, to: &str) -> Result<(), IoError>;
     /// As `write_atomic`, for a secret (a token file): readable by its
     /// owner only where the platform has modes (0600, in a 0700 folder, as

@@ -94,7 +94,7 @@ impl FileStore for Store {
     async fn create_new(&self, _path: &str, _bytes: &[u8]) -> Result<bool, IoError> {
         Err(no_filesystem())
     }
-    async fn open_writer(&self, _path: &str, _append: bool, _size: Option<u64>) -> Result<NoWriter, IoError> {
+    async fn open_writer(&self, _path: &str, _append: bool) -> Result<NoWriter, IoError> {
         Err(no_filesystem())
     }
     async fn rename(&self, _from: &str, _to: &str) -> Result<(), IoError> {

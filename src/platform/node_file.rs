@@ -31,8 +31,6 @@ extern "C" {
     pub fn read(this: &FileHandle, buffer: &Uint8Array, offset: u32, length: u32, position: JsValue)
         -> js_sys::Promise;
     #[wasm_bindgen(method)]
-    pub fn stat(this: &FileHandle) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
     pub fn close(this: &FileHandle) -> js_sys::Promise;
 
     pub fn open(path: &str, flags: &str) -> js_sys::Promise;

@@ -160,9 +160,9 @@ impl FileStore for NodeStore {
         }
     }
 
-    async fn open_writer(&self, path: &str, append: bool, size: Option<u64>) -> Result<NodeWriter, IoError> {
+    async fn open_writer(&self, path: &str, append: bool) -> Result<NodeWriter, IoError> {
         make_parent(path).await?;
-        NodeWriter::open(path, append, size).await
+        NodeWriter::open(path, append).await
     }
 
     async fn rename(&self, from: &str, to: &str) -> Result<(), IoError> {

@@ -102,10 +102,12 @@ demo: tools deps consumer
 test-rust:
 	cargo test --quiet
 
-# Lint gates: formatting, and clippy with warnings as errors on the host
-# (tests included) and on wasm32 with each build's feature.
+# Lint gates: formatting, no import cycles between the crate's files, and
+# clippy with warnings as errors on the host (tests included) and on wasm32
+# with each build's feature.
 lint: tools
 	cargo fmt --check
+	$(PYTHON) tests/lint/import_cycles.py src
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --target $(WASM_TARGET) --features node -- -D warnings
 	cargo clippy --quiet --target $(WASM_TARGET) --features browser -- -D warnings

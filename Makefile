@@ -16,8 +16,8 @@ PYTHON ?= python3
 # them, so the dependencies (tokenizers above all) compile once.
 WASM_OUT := target/$(WASM_TARGET)/release/hubguard.wasm
 # wasm-opt from npm's binaryen, pinned in tests/package.json (Debian's is too
-# old for what rustc emits). -O1 gets nearly all of -O3's size gain (measured:
-# 1.30 vs 1.30 MB gzipped) in a third of the time.
+# old for what rustc emits). -O1 gets nearly all of -O3's size gain in a
+# third of the time (docs/BENCHMARKS.md).
 WASM_OPT := tests/node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -O1 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue

@@ -198,7 +198,7 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
 
     fn api_network_error(&self, error: TransportError, url: &Url, what: &str) -> HubError {
         if error.kind == TransportErrorKind::Aborted {
-            return super::lock::aborted();
+            return HubError::aborted();
         }
         let origin = origin_of(url);
         let detail = scrub(&error.detail, None);

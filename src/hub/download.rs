@@ -235,7 +235,7 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
                 )
             }
             TransportErrorKind::Aborted => {
-                return super::lock::aborted().about(file.repo.as_str(), Some(file.path.as_str()))
+                return HubError::aborted().about(file.repo.as_str(), Some(file.path.as_str()))
             }
             TransportErrorKind::Dropped => {
                 format!(

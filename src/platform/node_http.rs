@@ -1,11 +1,12 @@
 //! Node build: `Transport` over `node:http` / `node:https`.
 //!
 //! Why not Node's global `fetch` (undici): it reads ahead of its consumer, so
-//! a large download's memory grows with what it has not yet consumed, and it
-//! is slower (README, benchmarks). An `IncomingMessage` stops reading from
-//! the socket when we stop pulling, and a body read here frees each buffer
-//! once copied (`node_body.cjs`). Redirects are never followed here, so the
-//! token rule runs per hop in `hub::download`.
+//! a large download's peak memory grows with the file whatever we do with the
+//! bytes, and it is slower. An `IncomingMessage` stops reading from the socket
+//! when we stop pulling (measured: docs/BENCHMARKS.md, "Design
+//! measurements"), and a body read here frees each buffer once copied
+//! (`node_body.cjs`). Redirects are never followed here, so the token rule
+//! runs per hop in `hub::download`.
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;

@@ -6,9 +6,8 @@
 //! before reading on made a download wait on the disk). Each block is
 //! hashed with node:crypto (native code) as it goes out, so the hash keeps
 //! pace with the download rather than following it. Hashing on a worker
-//! thread that read the file behind the writes was tried: on a 2-core
-//! machine it made cold model loads slower and cost ~10 MB more memory
-//! (docs/BENCHMARKS.md).
+//! thread that read the file behind the writes was tried, and measured
+//! slower and heavier (docs/BENCHMARKS.md, "Design measurements").
 
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;

@@ -18,6 +18,7 @@
 
 pub mod chat;
 pub mod hub_api;
+pub mod proxy;
 pub mod settings;
 pub mod tokenizer;
 pub mod values;

@@ -18,6 +18,7 @@ pub mod redact;
 pub mod redirect;
 pub mod repo;
 pub mod routing;
+pub mod secret;
 pub mod stored_tokens;
 pub mod token;
 pub mod tokenizer;

@@ -4,7 +4,7 @@
 //! show, but it is not ours: it might echo the token, quote a signed URL, or
 //! carry control characters meant for a terminal.
 
-use super::token::Token;
+use super::secret::Token;
 
 const MAX_FOREIGN_TEXT: usize = 300;
 

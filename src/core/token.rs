@@ -14,69 +14,7 @@ use std::fmt;
 pub use super::environment::Environment as TokenEnvironment;
 use super::environment::{expand_home, hf_home, is_true};
 use super::error::{ErrorCode, HubError};
-
-/// Where a token came from; named in errors so the user knows what to fix.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TokenSource {
-    Option,
-    /// `HF_TOKEN` or `HUGGING_FACE_HUB_TOKEN`.
-    EnvVar(&'static str),
-    File(String),
-}
-
-impl TokenSource {
-    pub fn describe(&self) -> String {
-        match self {
-            TokenSource::Option => "the `token` option".to_owned(),
-            TokenSource::EnvVar(name) => format!("the {name} environment variable"),
-            TokenSource::File(path) => format!("the token file {path}"),
-        }
-    }
-}
-
-/// An access token. It can be sent, never shown: `Debug` and `Display`
-/// print a placeholder, and the secret is reached only through `expose`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token {
-    secret: String,
-    source: TokenSource,
-    /// `source.describe()`, made when the token is resolved, so code that
-    /// only reports on a token (and the browser build, which never resolves
-    /// one) does not carry the description texts.
-    described: String,
-}
-
-impl Token {
-    pub fn source(&self) -> &TokenSource {
-        &self.source
-    }
-
-    /// Where it came from, for messages: "the HF_TOKEN environment variable".
-    pub fn source_description(&self) -> &str {
-        &self.described
-    }
-
-    /// The only way to the secret; call it where the header is set and
-    /// where text is redacted, nowhere else.
-    pub fn expose(&self) -> &str {
-        &self.secret
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Token")
-            .field("secret", &"<redacted>")
-            .field("source", &self.source)
-            .finish()
-    }
-}
-
-impl fmt::Display for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted token>")
-    }
-}
+pub use super::secret::{Token, TokenSource};
 
 /// What the caller passed as the `token` option.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -178,11 +116,7 @@ pub fn token_file_path(env: &impl TokenEnvironment) -> Option<String> {
 /// error that may quote it; refuse it here, without quoting it.
 fn checked(raw: &str, source: TokenSource) -> Result<Token, HubError> {
     if raw.bytes().all(|b| b.is_ascii_graphic()) {
-        Ok(Token {
-            secret: raw.to_owned(),
-            described: source.describe(),
-            source,
-        })
+        Ok(Token::new(raw.to_owned(), source))
     } else {
         Err(HubError::new(
             ErrorCode::InvalidToken,

@@ -9,13 +9,12 @@
 //! what the Hub announced is renamed into place; a corrupt one is deleted. A partial file left by an interrupted run (ours
 //! or Python's) is hashed and resumed.
 
-use super::cached::io_error;
 use super::credentials::Credentials;
 use super::download::{longer_than_announced, FileRef, HubClient};
 use super::lock::{aborted, BlobLock, REFRESH_MILLIS};
 use super::metadata::FileMetadata;
 use super::progress::Progress;
-use super::store::{FileStore, FileWriter, IoError};
+use super::store::{cache_io_error, FileStore, FileWriter, IoError};
 use super::transport::{Body, Method, Transport};
 use crate::core::cache::is_sha256;
 use crate::core::error::{ErrorCode, HubError};
@@ -281,7 +280,7 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
     }
 
     fn io_error(&self, error: IoError, path: &str) -> HubError {
-        io_error(error, path, self.file)
+        cache_io_error(error, path, self.file)
     }
 }
 

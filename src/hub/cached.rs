@@ -24,7 +24,7 @@ use super::metadata::{FileMetadata, Metadata};
 use super::progress::Progress;
 use super::recent::Recent;
 use super::source::{Derived, FileSource, IfUnknown};
-use super::store::{FileStore, IoError};
+use super::store::{cache_io_error as io_error, FileStore, IoError};
 use super::transport::Transport;
 use crate::core::cache::{parse_commit, RepoCache};
 use crate::core::error::{ErrorCode, HubError};
@@ -392,18 +392,6 @@ fn known_missing(file: &FileRef) -> HubError {
         format!(
             "File {} does not exist in {} at revision {} (known from the cache).",
             file.path, file.repo, file.revision
-        ),
-    )
-    .about(file.repo.as_str(), Some(file.path.as_str()))
-}
-
-pub(super) fn io_error(error: IoError, path: &str, file: &FileRef) -> HubError {
-    HubError::new(
-        ErrorCode::CacheIo,
-        format!(
-            "The cache file {path} could not be read or written ({}). Check free disk space and permissions, \
-             or set HF_HUB_CACHE / cache_dir to another folder.",
-            error.detail
         ),
     )
     .about(file.repo.as_str(), Some(file.path.as_str()))

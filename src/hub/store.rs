@@ -1,9 +1,25 @@
 //! The filesystem half of the I/O seam: just what the cache needs.
 
+use super::download::FileRef;
+use crate::core::error::{ErrorCode, HubError};
+
 /// A filesystem failure; `detail` is the runtime's reason (e.g. `ENOSPC`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IoError {
     pub detail: String,
+}
+
+/// The `CACHE_IO` error for a cache file of `file` that failed.
+pub fn cache_io_error(error: IoError, path: &str, file: &FileRef) -> HubError {
+    HubError::new(
+        ErrorCode::CacheIo,
+        format!(
+            "The cache file {path} could not be read or written ({}). Check free disk space and permissions, \
+             or set HF_HUB_CACHE / cache_dir to another folder.",
+            error.detail
+        ),
+    )
+    .about(file.repo.as_str(), Some(file.path.as_str()))
 }
 
 /// An open file being written, front to back, that keeps the sha256 of

@@ -18,20 +18,18 @@ use std::fmt;
 
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tokenizers::models::unigram::Unigram;
 use tokenizers::models::wordlevel::WordLevel;
 use tokenizers::models::wordpiece::WordPiece;
-use tokenizers::{
-    AddedToken, DecoderWrapper, ModelWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper, Tokenizer,
-    TokenizerBuilder,
-};
+use tokenizers::{ModelWrapper, Tokenizer};
 
-use super::bpe_load::{self, BpeParts};
+use super::assemble::{assemble, Pipeline};
+use super::bpe_build;
+use super::bpe_load::BpeParts;
 use super::pre_parsed;
-use super::validate;
 
 /// tokenizer.json, read in one pass. Truncation and padding are skipped:
 /// hubguard clears them anyway. (The pipeline's fields are listed here, not
@@ -51,30 +49,6 @@ struct TokenizerFile<'a> {
     #[serde(borrow)]
     decoder: Option<&'a RawValue>,
     model: Option<ModelPart>,
-}
-
-/// Everything around the model, as raw JSON: small, parsed when the
-/// tokenizer is assembled, and stored as it is in the pre-parsed form.
-#[derive(Clone, Copy, Deserialize, Serialize)]
-pub(super) struct Pipeline<'a> {
-    #[serde(borrow)]
-    added_tokens: Option<&'a RawValue>,
-    #[serde(borrow)]
-    normalizer: Option<&'a RawValue>,
-    #[serde(borrow)]
-    pre_tokenizer: Option<&'a RawValue>,
-    #[serde(borrow)]
-    post_processor: Option<&'a RawValue>,
-    #[serde(borrow)]
-    decoder: Option<&'a RawValue>,
-}
-
-/// An added token as tokenizer.json lists it: its id (only checked by the
-/// crate, which re-derives ids) and the token itself.
-#[derive(Deserialize)]
-struct AddedTokenEntry {
-    #[serde(flatten)]
-    token: AddedToken,
 }
 
 /// The model, or why the fast path leaves it to the crate's loader.
@@ -116,7 +90,7 @@ pub fn load(bytes: &[u8], keep: bool) -> Result<Option<Loaded>, String> {
             let pre_parsed = keep
                 .then(|| pre_parsed::encode(bytes.len() as u64, &pipeline, &parts))
                 .flatten();
-            match bpe_load::build(&parts.options, parts.vocab, parts.merges)? {
+            match bpe_build::build(&parts.options, parts.vocab, parts.merges)? {
                 Some(bpe) => (bpe.into(), pre_parsed),
                 None => return Ok(None),
             }
@@ -124,49 +98,6 @@ pub fn load(bytes: &[u8], keep: bool) -> Result<Option<Loaded>, String> {
         Some(ModelPart::Unknown) | None => return Ok(None),
     };
     Ok(assemble(model, &pipeline)?.map(|tokenizer| Loaded { tokenizer, pre_parsed }))
-}
-
-/// The tokenizer around `model`; `Ok(None)` if a part does not parse (the
-/// crate's loader then reports it), `Err` if the crate would crash on it
-/// (`validate`).
-pub(super) fn assemble(model: ModelWrapper, pipeline: &Pipeline) -> Result<Option<Tokenizer>, String> {
-    // The crate builds a Precompiled normalizer (and panics on a bad one)
-    // as it parses it: checked as JSON first.
-    if let Some(raw) = pipeline.normalizer {
-        match serde_json::from_str::<Value>(raw.get()) {
-            Ok(normalizer) => validate::normalizer(&normalizer)?,
-            Err(_) => return Ok(None),
-        }
-    }
-    let Some(tokenizer) = build(model, pipeline) else {
-        return Ok(None);
-    };
-    validate::built(&tokenizer)?;
-    Ok(Some(tokenizer))
-}
-
-/// The tokenizer around `model`, as the crate's deserializer assembles it;
-/// `None` if a part does not parse.
-fn build(model: ModelWrapper, pipeline: &Pipeline) -> Option<Tokenizer> {
-    fn part<T: for<'de> Deserialize<'de>>(raw: Option<&RawValue>) -> Option<Option<T>> {
-        match raw {
-            None => Some(None),
-            Some(r) => serde_json::from_str::<Option<T>>(r.get()).ok(),
-        }
-    }
-    let built =
-        TokenizerBuilder::<_, NormalizerWrapper, PreTokenizerWrapper, PostProcessorWrapper, DecoderWrapper>::new()
-            .with_model(model)
-            .with_normalizer(part(pipeline.normalizer)?)
-            .with_pre_tokenizer(part(pipeline.pre_tokenizer)?)
-            .with_post_processor(part(pipeline.post_processor)?)
-            .with_decoder(part(pipeline.decoder)?)
-            .build()
-            .ok()?;
-    let mut tokenizer = Tokenizer::from(built);
-    let added: Vec<AddedTokenEntry> = part(pipeline.added_tokens)?.unwrap_or_default();
-    tokenizer.add_tokens(added.into_iter().map(|t| t.token)).ok()?;
-    Some(tokenizer)
 }
 
 impl<'de> Deserialize<'de> for ModelPart {

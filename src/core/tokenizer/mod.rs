@@ -11,6 +11,8 @@
 //! The `tokenizers` crate does the tokenization itself; this module turns its
 //! errors into typed ones that say which file of which repo is at fault.
 
+mod assemble;
+mod bpe_build;
 mod bpe_load;
 mod call;
 mod chat;

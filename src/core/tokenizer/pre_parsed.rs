@@ -28,8 +28,9 @@ use serde_json::{Map, Value};
 use tokenizers::models::bpe::{Merges, Vocab};
 use tokenizers::Tokenizer;
 
+use super::assemble::{assemble, Pipeline};
+use super::bpe_build;
 use super::bpe_load::{self, BpeParts};
-use super::fast_load::{assemble, Pipeline};
 
 const MAGIC: &[u8; 8] = b"HGBPE\0\0\0";
 /// Bumped whenever the layout or its meaning changes: an old form is then
@@ -105,7 +106,7 @@ pub fn load(bytes: &[u8], source_size: u64) -> Option<Tokenizer> {
     // The checks of `validate` run here too (in `build` and `assemble`):
     // a form refused now, kept by a version without some check, is not
     // used, and the file's own load then says why.
-    let bpe = bpe_load::build(&around.options, vocab, merges).ok()??;
+    let bpe = bpe_build::build(&around.options, vocab, merges).ok()??;
     assemble(bpe.into(), &around.pipeline).ok()?
 }
 

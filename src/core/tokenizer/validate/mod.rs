@@ -22,7 +22,7 @@
 //!   decoder and added tokens panic only when used.
 //!
 //! The fast loader (`fast_load`), the pre-parsed form (`pre_parsed`, via the
-//! same `bpe_load::build` and `fast_load::assemble`) and the crate's loader
+//! same `bpe_build::build` and `assemble::assemble`) and the crate's loader
 //! all run them. The pre-parsed form is rechecked although it is only
 //! written from files that passed: the checks cost little beside the build,
 //! and a form kept by an older hubguard, before a rule existed, stays usable.

@@ -368,7 +368,7 @@ fn a_pre_parsed_form_of_a_file_refused_now_is_not_used() {
     let json = word_level(json!({"pre_tokenizer": {"type": "FixedLength", "length": 0},
         "model": {"type": "BPE", "unk_token": null, "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b"]]}}));
     let text = json.to_string();
-    let pipeline: super::super::fast_load::Pipeline = serde_json::from_str(&text).unwrap();
+    let pipeline: super::super::assemble::Pipeline = serde_json::from_str(&text).unwrap();
     let parts = BpeParts::deserialize(&json["model"]).unwrap();
     let form = super::super::pre_parsed::encode(100, &pipeline, &parts).unwrap();
     assert!(super::super::pre_parsed::load(&form, 100).is_none());

@@ -31,7 +31,8 @@ use crate::platform;
 #[wasm_bindgen(js_name = downloadFile)]
 pub async fn download_file(options: JsValue, env: JsValue) -> Result<String, HubError> {
     let o: DownloadFileOptions<Js> = read("downloadFile", &options)?;
-    let (repo_type, repo, revision, path) = file_parts(&o.repo, &o.path, o.revision.as_deref(), o.repo_type.as_deref())?;
+    let (repo_type, repo, revision, path) =
+        file_parts(&o.repo, &o.path, o.revision.as_deref(), o.repo_type.as_deref())?;
     let file = FileRef {
         repo_type,
         repo,
@@ -84,7 +85,8 @@ pub async fn snapshot_download(options: JsValue, env: JsValue) -> Result<String,
 #[wasm_bindgen(js_name = fileExists)]
 pub async fn file_exists(options: JsValue, env: JsValue) -> Result<bool, HubError> {
     let o: FileExistsOptions<Js> = read("fileExists", &options)?;
-    let (repo_type, repo, revision, path) = file_parts(&o.repo, &o.path, o.revision.as_deref(), o.repo_type.as_deref())?;
+    let (repo_type, repo, revision, path) =
+        file_parts(&o.repo, &o.path, o.revision.as_deref(), o.repo_type.as_deref())?;
     let file = FileRef {
         repo_type,
         repo,

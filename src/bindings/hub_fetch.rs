@@ -44,7 +44,12 @@ fn recent() -> &'static RefCell<Recent> {
 /// `proxiedRepos` is the package's set of repos the Hub refused
 /// anonymously (routing; see `core::routing`).
 #[wasm_bindgen(js_name = hubFetch)]
-pub async fn hub_fetch(request: JsValue, options: JsValue, env: JsValue, proxied: JsValue) -> Result<JsValue, HubError> {
+pub async fn hub_fetch(
+    request: JsValue,
+    options: JsValue,
+    env: JsValue,
+    proxied: JsValue,
+) -> Result<JsValue, HubError> {
     serve(&request, &options, &env, &proxied).await
 }
 

@@ -12,7 +12,9 @@ use super::batch::{as_strs, batch_to_js, set, split_joined};
 use super::options::{ids_arg, read};
 use super::tokenizer::JsTokenizer;
 use crate::core::error::HubError;
-use crate::core::options::tokenizer::{BatchEncodeOptions, CallOptionsIn, DecodeOptions, EncodeOptions, TokenizeOptions};
+use crate::core::options::tokenizer::{
+    BatchEncodeOptions, CallOptionsIn, DecodeOptions, EncodeOptions, TokenizeOptions,
+};
 use crate::core::options::wrong_type;
 
 thread_local! {

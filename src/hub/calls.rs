@@ -38,7 +38,10 @@ pub async fn snapshot_download<T: Transport, C: Credentials, S: FileStore>(
         refuse_if_aborted(transport)?;
         hub.snapshot(request, on_progress).await
     };
-    settled(transport, result.await.map_err(|e| e.about(request.repo.as_str(), None)))
+    settled(
+        transport,
+        result.await.map_err(|e| e.about(request.repo.as_str(), None)),
+    )
 }
 
 /// One HEAD request: false when the file is not in the repo.
@@ -64,7 +67,10 @@ pub async fn model_info<T: Transport, C: Credentials>(
 }
 
 /// The Hub's JSON text about the token's account.
-pub async fn whoami<T: Transport, C: Credentials>(client: &HubClient<'_, T, C>, offline: bool) -> Result<String, HubError> {
+pub async fn whoami<T: Transport, C: Credentials>(
+    client: &HubClient<'_, T, C>,
+    offline: bool,
+) -> Result<String, HubError> {
     refuse_offline(offline, "whoami")?;
     settled(client.transport, client.whoami_text().await)
 }
@@ -106,14 +112,17 @@ mod tests {
     use pollster::block_on;
 
     use super::*;
-    use crate::core::endpoint::Endpoint;
     use crate::core::classify::AccessAdvice;
+    use crate::core::endpoint::Endpoint;
     use crate::core::repo::RepoPath;
     use crate::hub::fake::{FakeCredentials, FakeReply, FakeStore, FakeTransport};
 
     const HUB: &str = "https://hub.test";
 
-    fn client<'a>(transport: &'a FakeTransport, credentials: &'a FakeCredentials) -> HubClient<'a, FakeTransport, FakeCredentials> {
+    fn client<'a>(
+        transport: &'a FakeTransport,
+        credentials: &'a FakeCredentials,
+    ) -> HubClient<'a, FakeTransport, FakeCredentials> {
         HubClient {
             transport,
             credentials,
@@ -144,7 +153,11 @@ mod tests {
         ];
         for (error, what) in errors.iter().zip(["fileExists", "modelInfo", "whoami"]) {
             assert_eq!(error.code, ErrorCode::Network);
-            assert!(error.message.starts_with(&format!("{what} needs the Hub")), "{}", error.message);
+            assert!(
+                error.message.starts_with(&format!("{what} needs the Hub")),
+                "{}",
+                error.message
+            );
         }
         assert!(t.requests().is_empty());
     }

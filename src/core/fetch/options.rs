@@ -107,8 +107,17 @@ mod tests {
     fn an_unknown_key_is_named() {
         let err = parse(json!({"cacheDirectory": "/c"})).err().unwrap();
         assert_eq!(err.code, ErrorCode::InvalidOption);
-        assert!(err.message.contains("unknown option `cacheDirectory`"), "{}", err.message);
-        assert!(err.message.contains("the options are token, endpoint, proxy, proxyAll, cacheDir, cache_dir,"), "{}", err.message);
+        assert!(
+            err.message.contains("unknown option `cacheDirectory`"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message
+                .contains("the options are token, endpoint, proxy, proxyAll, cacheDir, cache_dir,"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -123,8 +132,12 @@ mod tests {
 
     #[test]
     fn the_options_override_env() {
-        let o = parse(json!({"endpoint": "http://e", "proxy": "/p", "proxyAll": false, "local_files_only": true})).unwrap();
+        let o =
+            parse(json!({"endpoint": "http://e", "proxy": "/p", "proxyAll": false, "local_files_only": true})).unwrap();
         let s = o.call_settings();
-        assert_eq!((s.endpoint, s.proxy, s.proxy_all, s.local_files_only), (Some("http://e"), Some("/p"), Some(false), true));
+        assert_eq!(
+            (s.endpoint, s.proxy, s.proxy_all, s.local_files_only),
+            (Some("http://e"), Some("/p"), Some(false), true)
+        );
     }
 }

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn unknown_keys_are_template_variables_in_order() {
         let r = request(json!({"zeta": 1, "tokenize": false, "enable_thinking": false, "alpha": null}));
-        assert_eq!(r.chat.extra.keys().collect::<Vec<_>>(), ["zeta", "enable_thinking", "alpha"]);
+        assert_eq!(
+            r.chat.extra.keys().collect::<Vec<_>>(),
+            ["zeta", "enable_thinking", "alpha"]
+        );
         assert!(!r.tokenize);
     }
 
@@ -144,8 +147,17 @@ mod tests {
         assert_eq!(r.chat.documents, Some(json!([])));
         assert_eq!(r.chat.chat_template.as_deref(), Some("tool_use"));
         assert_eq!(r.chat.continue_final.as_deref(), Some("thinking"));
-        assert_eq!(request(json!({"continue_final_message": true})).chat.continue_final.as_deref(), Some("content"));
-        assert!(request(json!({"continue_final_message": false})).chat.continue_final.is_none());
+        assert_eq!(
+            request(json!({"continue_final_message": true}))
+                .chat
+                .continue_final
+                .as_deref(),
+            Some("content")
+        );
+        assert!(request(json!({"continue_final_message": false}))
+            .chat
+            .continue_final
+            .is_none());
     }
 
     #[test]
@@ -166,7 +178,10 @@ mod tests {
     #[test]
     fn an_unknown_key_in_tokenizer_kwargs_is_named() {
         let m = refused(json!({"tokenizer_kwargs": {"paddng": true}}));
-        assert!(m.starts_with("apply_chat_template: unknown option `tokenizer_kwargs.paddng`;"), "{m}");
+        assert!(
+            m.starts_with("apply_chat_template: unknown option `tokenizer_kwargs.paddng`;"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -179,9 +194,18 @@ mod tests {
             refused(json!({"tokenizer_kwargs": {"padding": "up"}})),
             "apply_chat_template: `tokenizer_kwargs.padding` must be true, false, 'longest', 'max_length' or 'do_not_pad'."
         );
-        assert_eq!(refused(json!({"tokenize": "yes"})), "apply_chat_template: `tokenize` must be true or false.");
-        assert_eq!(refused(json!({"chat_template": 1})), "apply_chat_template: `chat_template` must be a string.");
-        assert_eq!(refused(json!({"return_tensor": true})), "apply_chat_template: `return_tensor` must be false (hubguard returns plain arrays).");
+        assert_eq!(
+            refused(json!({"tokenize": "yes"})),
+            "apply_chat_template: `tokenize` must be true or false."
+        );
+        assert_eq!(
+            refused(json!({"chat_template": 1})),
+            "apply_chat_template: `chat_template` must be a string."
+        );
+        assert_eq!(
+            refused(json!({"return_tensor": true})),
+            "apply_chat_template: `return_tensor` must be false (hubguard returns plain arrays)."
+        );
     }
 
     #[test]

@@ -130,10 +130,14 @@ mod tests {
     #[test]
     fn both_spellings_of_the_cache_settings_are_accepted() {
         for (dir, offline) in [("cacheDir", "localFilesOnly"), ("cache_dir", "local_files_only")] {
-            let o: DownloadFileOptions<Json> =
-                read("downloadFile", json!({"repo": "a/b", "path": "f", dir: "/c", offline: true})).unwrap();
+            let o: DownloadFileOptions<Json> = read(
+                "downloadFile",
+                json!({"repo": "a/b", "path": "f", dir: "/c", offline: true}),
+            )
+            .unwrap();
             assert_eq!((o.cache_dir.as_deref(), o.local_files_only), (Some("/c"), Some(true)));
-            let o: SnapshotOptions<Json> = read("snapshotDownload", json!({"repo": "a/b", dir: "/c", offline: true})).unwrap();
+            let o: SnapshotOptions<Json> =
+                read("snapshotDownload", json!({"repo": "a/b", dir: "/c", offline: true})).unwrap();
             assert_eq!((o.cache_dir.as_deref(), o.local_files_only), (Some("/c"), Some(true)));
         }
     }
@@ -148,8 +152,13 @@ mod tests {
         assert_eq!(o.allow_patterns, Some(vec!["*.json".to_owned()]));
         assert_eq!((o.ignore_patterns.map(|p| p.len()), o.max_workers), (Some(1), Some(2)));
         assert_eq!(repo_type(o.repo_type.as_deref()).unwrap(), RepoType::Dataset);
-        let e = read::<SnapshotOptions<Json>, _>("snapshotDownload", json!({"repo": "a/b", "maxWorkers": 0})).err().unwrap();
-        assert_eq!(e.message, "snapshotDownload: `maxWorkers` must be a whole number of at least 1.");
+        let e = read::<SnapshotOptions<Json>, _>("snapshotDownload", json!({"repo": "a/b", "maxWorkers": 0}))
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.message,
+            "snapshotDownload: `maxWorkers` must be a whole number of at least 1."
+        );
     }
 
     #[test]
@@ -158,28 +167,57 @@ mod tests {
             assert_eq!(e.code, ErrorCode::InvalidOption);
             e.message
         };
-        let m = unknown(read::<DownloadFileOptions<Json>, _>("downloadFile", json!({"repo": "a/b", "path": "f", "repo_type": "model"})).err().unwrap());
+        let m = unknown(
+            read::<DownloadFileOptions<Json>, _>(
+                "downloadFile",
+                json!({"repo": "a/b", "path": "f", "repo_type": "model"}),
+            )
+            .err()
+            .unwrap(),
+        );
         assert!(m.contains("unknown option `repo_type`"), "{m}");
-        let m = unknown(read::<FileExistsOptions<Json>, _>("fileExists", json!({"repo": "a/b", "path": "f", "cacheDir": "/c"})).err().unwrap());
+        let m = unknown(
+            read::<FileExistsOptions<Json>, _>("fileExists", json!({"repo": "a/b", "path": "f", "cacheDir": "/c"}))
+                .err()
+                .unwrap(),
+        );
         assert!(m.contains("unknown option `cacheDir`"), "{m}");
-        let m = unknown(read::<ModelInfoOptions<Json>, _>("modelInfo", json!({"repo": "a/b", "path": "f"})).err().unwrap());
+        let m = unknown(
+            read::<ModelInfoOptions<Json>, _>("modelInfo", json!({"repo": "a/b", "path": "f"}))
+                .err()
+                .unwrap(),
+        );
         assert!(m.contains("unknown option `path`"), "{m}");
-        let m = unknown(read::<WhoamiOptions<Json>, _>("whoami", json!({"repo": "a/b"})).err().unwrap());
+        let m = unknown(
+            read::<WhoamiOptions<Json>, _>("whoami", json!({"repo": "a/b"}))
+                .err()
+                .unwrap(),
+        );
         assert!(m.contains("unknown option `repo`"), "{m}");
     }
 
     #[test]
     fn a_file_call_needs_repo_and_path() {
-        let e = read::<DownloadFileOptions<Json>, _>("downloadFile", json!({"repo": "a/b"})).err().unwrap();
+        let e = read::<DownloadFileOptions<Json>, _>("downloadFile", json!({"repo": "a/b"}))
+            .err()
+            .unwrap();
         assert_eq!(e.message, "downloadFile: `path` is required.");
-        let e = read::<FileExistsOptions<Json>, _>("fileExists", json!({"repo": 5, "path": "f"})).err().unwrap();
+        let e = read::<FileExistsOptions<Json>, _>("fileExists", json!({"repo": 5, "path": "f"}))
+            .err()
+            .unwrap();
         assert_eq!(e.message, "fileExists: `repo` must be a string.");
     }
 
     #[test]
     fn file_parts_default_to_a_model_at_main() {
         let (kind, repo, revision, path) = file_parts("a/b", "dir/f.json", None, None).unwrap();
-        assert_eq!((kind, repo.as_str(), revision.as_str(), path.as_str()), (RepoType::Model, "a/b", "main", "dir/f.json"));
-        assert_eq!(file_parts("a/b", "../x", None, None).unwrap_err().code, ErrorCode::InvalidPath);
+        assert_eq!(
+            (kind, repo.as_str(), revision.as_str(), path.as_str()),
+            (RepoType::Model, "a/b", "main", "dir/f.json")
+        );
+        assert_eq!(
+            file_parts("a/b", "../x", None, None).unwrap_err().code,
+            ErrorCode::InvalidPath
+        );
     }
 }

@@ -154,7 +154,11 @@ fn describe(what: &str, path: &str, message: &str) -> HubError {
         );
     }
     let expected = message.rsplit_once(", expected ").map_or(message, |(_, e)| e);
-    let key = if path.is_empty() { "options".to_owned() } else { shown(path) };
+    let key = if path.is_empty() {
+        "options".to_owned()
+    } else {
+        shown(path)
+    };
     wrong_type(what, &key, wording(expected))
 }
 
@@ -229,7 +233,10 @@ mod tests {
     #[test]
     fn known_keys_and_aliases_are_read() {
         let s = sample(json!({"name": "n", "isOn": true, "inner": {"depth": 2}, "list": ["a"]})).unwrap();
-        assert_eq!((s.name.as_deref(), s.is_on, s.inner.unwrap().depth), (Some("n"), Some(true), Some(2)));
+        assert_eq!(
+            (s.name.as_deref(), s.is_on, s.inner.unwrap().depth, s.list),
+            (Some("n"), Some(true), Some(2), Some(vec!["a".to_owned()]))
+        );
     }
 
     #[test]

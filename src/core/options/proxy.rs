@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::values::{non_negative, string_list, token};
@@ -108,7 +108,9 @@ impl<J: JsValues> ProxyOptions<J> {
                 HostName::parse(h).ok_or_else(|| {
                     invalid(
                         CREATE,
-                        format_args!("`hosts`: {h:?} is not a host name (such as \"app.example\" or \"app.example:8443\")."),
+                        format_args!(
+                            "`hosts`: {h:?} is not a host name (such as \"app.example\" or \"app.example:8443\")."
+                        ),
                     )
                 })
             })
@@ -183,7 +185,10 @@ fn header_name(name: &str) -> Result<String, HubError> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !ok {
-        return Err(invalid(CREATE, format_args!("`allowHeaders`: {name:?} is not a header name.")));
+        return Err(invalid(
+            CREATE,
+            format_args!("`allowHeaders`: {name:?} is not a header name."),
+        ));
     }
     Ok(name.to_ascii_lowercase())
 }
@@ -194,7 +199,10 @@ fn large_files<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LargeFiles>, D:
         None => Ok(None),
         Some("stream") => Ok(Some(LargeFiles::Stream)),
         Some("redirect") => Ok(Some(LargeFiles::Redirect)),
-        Some(other) => Err(de::Error::invalid_value(de::Unexpected::Str(other), &"'stream' or 'redirect'")),
+        Some(other) => Err(de::Error::invalid_value(
+            de::Unexpected::Str(other),
+            &"'stream' or 'redirect'",
+        )),
     }
 }
 
@@ -279,11 +287,20 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(s.policy.cors.origins, ["http://app.test"]);
-        assert_eq!((s.policy.cors.allow_headers.as_slice(), s.policy.cors.credentials), (&["authorization".to_owned()][..], true));
+        assert_eq!(
+            (s.policy.cors.allow_headers.as_slice(), s.policy.cors.credentials),
+            (&["authorization".to_owned()][..], true)
+        );
         assert_eq!((s.policy.base_path.as_str(), s.policy.hosts.len()), ("/hf", 1));
         assert_eq!(s.large_files, LargeFiles::Redirect);
-        assert_eq!((s.limits.requests, s.limits.max_concurrent, s.limits.max_per_client), (10, 4, 2));
-        assert_eq!((s.timeouts.idle_ms, s.timeouts.write_ms), (5, Timeouts::default().write_ms));
+        assert_eq!(
+            (s.limits.requests, s.limits.max_concurrent, s.limits.max_per_client),
+            (10, 4, 2)
+        );
+        assert_eq!(
+            (s.timeouts.idle_ms, s.timeouts.write_ms),
+            (5, Timeouts::default().write_ms)
+        );
         assert_eq!(s.token, TokenOption::Disabled);
         assert_eq!(s.endpoint.prefix_url(), "http://hub.test/");
     }
@@ -296,24 +313,40 @@ mod tests {
     #[test]
     fn an_unknown_key_is_named_at_every_level() {
         let m = settings(json!({"allow": ["org/a"], "origin": "x"})).err().unwrap();
-        assert!(m.starts_with("createHubProxy: unknown option `origin`; the options are allow, origins,"), "{m}");
-        let m = settings(json!({"allow": ["org/a"], "rateLimit": {"perSecond": 1}})).err().unwrap();
+        assert!(
+            m.starts_with("createHubProxy: unknown option `origin`; the options are allow, origins,"),
+            "{m}"
+        );
+        let m = settings(json!({"allow": ["org/a"], "rateLimit": {"perSecond": 1}}))
+            .err()
+            .unwrap();
         assert!(m.contains("unknown option `rateLimit.perSecond`"), "{m}");
-        let m = settings(json!({"allow": [{"repo": "org/a", "file": ["x"]}]})).err().unwrap();
+        let m = settings(json!({"allow": [{"repo": "org/a", "file": ["x"]}]}))
+            .err()
+            .unwrap();
         assert!(m.contains("unknown option `allow[0].file`"), "{m}");
     }
 
     #[test]
     fn wrong_values_say_what_they_must_be() {
-        let m = settings(json!({"allow": ["org/a"], "largeFiles": "teleport"})).err().unwrap();
+        let m = settings(json!({"allow": ["org/a"], "largeFiles": "teleport"}))
+            .err()
+            .unwrap();
         assert_eq!(m, "createHubProxy: `largeFiles` must be 'stream' or 'redirect'.");
         let m = settings(json!({"allow": [{"revisions": ["main"]}]})).err().unwrap();
         assert_eq!(m, "createHubProxy: `allow[0].repo` is required.");
         let m = settings(json!({"allow": [5]})).err().unwrap();
-        assert_eq!(m, "createHubProxy: `allow[0]` must be a repo (\"org/name\") or { repo, revisions, files }.");
-        let m = settings(json!({"allow": ["org/a"], "hosts": ["bad host"]})).err().unwrap();
+        assert_eq!(
+            m,
+            "createHubProxy: `allow[0]` must be a repo (\"org/name\") or { repo, revisions, files }."
+        );
+        let m = settings(json!({"allow": ["org/a"], "hosts": ["bad host"]}))
+            .err()
+            .unwrap();
         assert!(m.contains("is not a host name"), "{m}");
-        let m = settings(json!({"allow": ["org/a"], "allowHeaders": ["bad header"]})).err().unwrap();
+        let m = settings(json!({"allow": ["org/a"], "allowHeaders": ["bad header"]}))
+            .err()
+            .unwrap();
         assert!(m.contains("is not a header name"), "{m}");
         let m = settings(json!({"allow": ["org/a"], "rateLimit": 5})).err().unwrap();
         assert_eq!(m, "createHubProxy: `rateLimit` must be an object.");

@@ -145,9 +145,16 @@ mod tests {
 
     #[test]
     fn an_unknown_env_key_is_named() {
-        let e = read::<EnvSettings<Json>, _>("env", json!({"proxy_all": true})).err().unwrap();
+        let e = read::<EnvSettings<Json>, _>("env", json!({"proxy_all": true}))
+            .err()
+            .unwrap();
         assert_eq!(e.code, ErrorCode::InvalidOption);
-        assert!(e.message.starts_with("env: unknown option `proxy_all`; the options are endpoint, proxy, proxyAll,"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("env: unknown option `proxy_all`; the options are endpoint, proxy, proxyAll,"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -178,9 +185,14 @@ mod tests {
             json!({"revision": "v1", "token": false, "progress_callback": 1, "cache_dir": "/c", "local_files_only": true, "signal": {}}),
         )
         .unwrap();
-        assert_eq!((o.revision.as_deref(), o.cache_dir.as_deref(), o.local_files_only), (Some("v1"), Some("/c"), Some(true)));
+        assert_eq!(
+            (o.revision.as_deref(), o.cache_dir.as_deref(), o.local_files_only),
+            (Some("v1"), Some("/c"), Some(true))
+        );
         assert_eq!(o.token, Some(TokenOption::Disabled));
-        let e = read::<LoadOptions<Json>, _>("AutoTokenizer.from_pretrained", json!({"cacheDir": "/c"})).err().unwrap();
+        let e = read::<LoadOptions<Json>, _>("AutoTokenizer.from_pretrained", json!({"cacheDir": "/c"}))
+            .err()
+            .unwrap();
         assert!(e.message.contains("unknown option `cacheDir`"), "{}", e.message);
     }
 

@@ -104,8 +104,14 @@ mod tests {
     fn call_options_default_as_transformers_does() {
         let o: CallOptionsIn = read("tokenizer()", serde_json::Value::Null).unwrap();
         let (c, d) = (o.to_call_options(), CallOptions::new());
-        assert_eq!((c.add_special_tokens, c.padding, c.truncation), (d.add_special_tokens, d.padding, d.truncation));
-        assert_eq!((c.max_length, c.return_token_type_ids, c.padding_side), (None, None, None));
+        assert_eq!(
+            (c.add_special_tokens, c.padding, c.truncation),
+            (d.add_special_tokens, d.padding, d.truncation)
+        );
+        assert_eq!(
+            (c.max_length, c.return_token_type_ids, c.padding_side),
+            (None, None, None)
+        );
     }
 
     #[test]
@@ -119,16 +125,27 @@ mod tests {
         .unwrap();
         let c = o.to_call_options();
         assert!(o.text_pair && !c.add_special_tokens);
-        assert_eq!((c.padding, c.truncation, c.max_length), (Padding::MaxLength, Truncation::OnlySecond, Some(8)));
+        assert_eq!(
+            (c.padding, c.truncation, c.max_length),
+            (Padding::MaxLength, Truncation::OnlySecond, Some(8))
+        );
         assert_eq!((c.pad_to_multiple_of, c.return_token_type_ids), (Some(4), Some(true)));
-        assert_eq!((c.return_attention_mask, c.padding_side), (Some(false), Some(Side::Left)));
+        assert_eq!(
+            (c.return_attention_mask, c.padding_side),
+            (Some(false), Some(Side::Left))
+        );
     }
 
     #[test]
     fn an_unknown_call_option_is_named() {
         let e = read::<CallOptionsIn, _>("tokenizer()", json!({"paddding": true})).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidOption);
-        assert!(e.message.starts_with("tokenizer(): unknown option `paddding`; the options are text_pair, "), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("tokenizer(): unknown option `paddding`; the options are text_pair, "),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -147,7 +164,10 @@ mod tests {
         let t: TokenizeOptions = read("tokenize", json!({"pair": "b", "add_special_tokens": true})).unwrap();
         assert_eq!((t.pair.as_deref(), t.add_special_tokens), (Some("b"), Some(true)));
         let d: DecodeOptions = read("decode", json!({"skip_special_tokens": true})).unwrap();
-        assert_eq!((d.skip_special_tokens, d.clean_up_tokenization_spaces), (Some(true), None));
+        assert_eq!(
+            (d.skip_special_tokens, d.clean_up_tokenization_spaces),
+            (Some(true), None)
+        );
         let c: ChatTemplateChoice = read("get_chat_template", json!({"tools": [{}]})).unwrap();
         assert_eq!((c.chat_template, c.tools), (None, true));
     }

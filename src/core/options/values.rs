@@ -153,7 +153,11 @@ pub fn token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TokenOption>, D::
             f.write_str("a string, true or false")
         }
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(if v { TokenOption::Required } else { TokenOption::Disabled })
+            Ok(if v {
+                TokenOption::Required
+            } else {
+                TokenOption::Disabled
+            })
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             Ok(TokenOption::Value(v.to_owned()))
@@ -300,13 +304,26 @@ mod tests {
             "list": "a", "pair": ["x"]
         }))
         .unwrap();
-        assert_eq!((a.padding, a.truncation, a.side), (Some(Padding::MaxLength), Some(Truncation::Off), Some(Side::Left)));
-        assert_eq!((a.tensors, a.cont.as_deref(), a.token), (Some(false), Some("content"), Some(TokenOption::Disabled)));
+        assert_eq!(
+            (a.padding, a.truncation, a.side),
+            (Some(Padding::MaxLength), Some(Truncation::Off), Some(Side::Left))
+        );
+        assert_eq!(
+            (a.tensors, a.cont.as_deref(), a.token),
+            (Some(false), Some("content"), Some(TokenOption::Disabled))
+        );
         assert_eq!((a.whole, a.workers, a.number), (Some(3), Some(2), Some(0.5)));
         assert_eq!((a.list, a.pair), (Some(vec!["a".to_owned()]), true));
-        let a = all(json!({"padding": true, "cont": "thinking", "token": "hf_x", "list": ["a", "b"], "pair": null})).unwrap();
-        assert_eq!((a.padding, a.cont.as_deref()), (Some(Padding::Longest), Some("thinking")));
-        assert_eq!((a.token, a.list.map(|l| l.len()), a.pair), (Some(TokenOption::Value("hf_x".into())), Some(2), false));
+        let a = all(json!({"padding": true, "cont": "thinking", "token": "hf_x", "list": ["a", "b"], "pair": null}))
+            .unwrap();
+        assert_eq!(
+            (a.padding, a.cont.as_deref()),
+            (Some(Padding::Longest), Some("thinking"))
+        );
+        assert_eq!(
+            (a.token, a.list.map(|l| l.len()), a.pair),
+            (Some(TokenOption::Value("hf_x".into())), Some(2), false)
+        );
         let a = all(json!({"cont": false, "token": true, "padding": null})).unwrap();
         assert_eq!((a.cont, a.token, a.padding), (None, Some(TokenOption::Required), None));
     }

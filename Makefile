@@ -16,8 +16,8 @@ PYTHON ?= python3
 # them, so the dependencies (tokenizers above all) compile once.
 WASM_OUT := target/$(WASM_TARGET)/release/hubguard.wasm
 # wasm-opt from npm's binaryen, pinned in tests/package.json (Debian's is too
-# old for what rustc emits). -O1 gets nearly all of -O3's size gain (measured:
-# 1.30 vs 1.30 MB gzipped) in a third of the time.
+# old for what rustc emits). -O1 gets nearly all of -O3's size gain in a
+# third of the time (docs/BENCHMARKS.md).
 WASM_OPT := tests/node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -O1 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue
@@ -102,10 +102,12 @@ demo: tools deps consumer
 test-rust:
 	cargo test --quiet
 
-# Lint gates: formatting, and clippy with warnings as errors on the host
-# (tests included) and on wasm32 with each build's feature.
+# Lint gates: formatting, no import cycles between the crate's files, and
+# clippy with warnings as errors on the host (tests included) and on wasm32
+# with each build's feature.
 lint: tools
 	cargo fmt --check
+	$(PYTHON) tests/lint/import_cycles.py src
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --target $(WASM_TARGET) --features node -- -D warnings
 	cargo clippy --quiet --target $(WASM_TARGET) --features browser -- -D warnings

@@ -25,15 +25,21 @@ function usage() {
   ].join('\n');
 }
 
-/** Every token this process knows of, to mask in anything it prints. */
-function knownSecrets(extra) {
-  return [process.env.HF_TOKEN, process.env.HUGGING_FACE_HUB_TOKEN, ...extra].filter((s) => typeof s === 'string' && s.trim().length >= 8).map((s) => s.trim());
-}
-
-function mask(text, secrets) {
-  let out = String(text);
-  for (const s of secrets) out = out.split(s).join('<redacted token>');
-  return out;
+/**
+ * `text` as it may be printed: without any token this process knows of
+ * (`extra`: those it was handed) and without anything shaped like a token
+ * or a signed URL's query, by the engine's own redaction (core/redact.rs).
+ * If the engine cannot run, the text is withheld rather than printed unchecked.
+ */
+function redacted(text, extra) {
+  const secrets = [process.env.HF_TOKEN, process.env.HUGGING_FACE_HUB_TOKEN, ...extra].filter((s) => typeof s === 'string');
+  try {
+    return require('../node/runtime.cjs')
+      .shared()
+      .run((glue) => glue.redactOutput(String(text), secrets));
+  } catch {
+    return '(the error message is not shown: hubguard could not check it for secrets)';
+  }
 }
 
 async function main() {
@@ -53,7 +59,7 @@ async function main() {
     await load()(rest, secrets);
   } catch (e) {
     const message = e && typeof e === 'object' && 'message' in e ? e.message : String(e);
-    console.error(`hubguard: ${mask(message, knownSecrets(secrets))}`);
+    console.error(`hubguard: ${redacted(message, secrets)}`);
     if (e instanceof UsageError) {
       console.error(usage());
       process.exitCode = 2;

@@ -35,7 +35,20 @@ async function compile() {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-const runtime = createRuntime({ instantiate, compile });
+// Some bundler setups define a process environment object in the page, and a token
+// in it is readable by every visitor. hubguard never uses it; it says so once, when
+// its engine first starts (the token shape is the engine's: core/redact.rs).
+function warnIfTokenBundled(glue) {
+  const bundled = globalThis.process?.env;
+  if (bundled && typeof bundled === 'object' && Object.values(bundled).some((v) => glue.isTokenShape(String(v)))) {
+    console.warn(
+      'hubguard: a Hugging Face token is sitting in this page\'s bundle (a bundler inlined environment variables). ' +
+        'It is not used, but anyone can read it: revoke it, remove it from the client build, and use the hubguard proxy.',
+    );
+  }
+}
+
+const runtime = createRuntime({ instantiate, compile, started: warnIfTokenBundled });
 export const { AutoTokenizer, PreTrainedTokenizer } = createApi({ runtime, env });
 export { HubError };
 // hubFetch / configureTransformers: public repos straight from the Hub,
@@ -45,13 +58,3 @@ export const { hubFetch, createHubFetch, configureTransformers } = createHubFetc
   env,
   build: { remoteHost: (options) => `${options?.endpoint ?? env.endpoint ?? 'https://huggingface.co'}/` },
 });
-
-// Some bundler setups define a process environment object in the page, and a token
-// in it is readable by every visitor. hubguard never uses it; it says so once.
-const bundled = globalThis.process?.env;
-if (bundled && typeof bundled === 'object' && Object.values(bundled).some((v) => /^hf_\w{20,}$/.test(String(v)))) {
-  console.warn(
-    'hubguard: a Hugging Face token is sitting in this page\'s bundle (a bundler inlined environment variables). ' +
-      'It is not used, but anyone can read it: revoke it, remove it from the client build, and use the hubguard proxy.',
-  );
-}

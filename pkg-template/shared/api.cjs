@@ -131,6 +131,7 @@ module.exports = function createApi({ runtime, env = {} }) {
       this.#inner = inner;
       this.#buffers = new EncodeBuffers(instance.glue);
       this.#readInfo();
+      PreTrainedTokenizer.#defineSpecialTokens(instance);
     }
 
     /** A method of the wasm tokenizer; the crash error instead if its instance has trapped. */
@@ -344,7 +345,11 @@ module.exports = function createApi({ runtime, env = {} }) {
     // (pad_token falls back to eos_token, as in Transformers.js); null when unset.
     // pad_token and pad_token_id can be set (`tokenizer.pad_token =
     // tokenizer.eos_token`), as in transformers; the others are the model's.
-    static {
+    // The names are the engine's (core/tokenizer/config.rs): defined with the first tokenizer.
+    static #specialTokensDefined = false;
+
+    static #defineSpecialTokens(instance) {
+      if (PreTrainedTokenizer.#specialTokensDefined) return;
       const setters = {
         pad_token(token) {
           this.#call('setPadToken', token);
@@ -355,8 +360,8 @@ module.exports = function createApi({ runtime, env = {} }) {
           this.#readInfo();
         },
       };
-      for (const name of ['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask']) {
-        for (const key of [`${name}_token`, `${name}_token_id`]) {
+      for (const name of instance.run((glue) => glue.specialTokenNames())) {
+        for (const key of [name, `${name}_id`]) {
           Object.defineProperty(PreTrainedTokenizer.prototype, key, {
             get() {
               return this.#info.special[key] ?? null;
@@ -366,6 +371,7 @@ module.exports = function createApi({ runtime, env = {} }) {
           });
         }
       }
+      PreTrainedTokenizer.#specialTokensDefined = true;
     }
   }
 

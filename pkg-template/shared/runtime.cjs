@@ -168,11 +168,30 @@ class Instance {
 /**
  * `instantiate(module, guard)`: the glue factory (make pkg); `compile()`:
  * the compiled module, or a promise of it (the browser fetches the file).
+ * `started(glue)`: called once, with the first instance made, for checks
+ * that need the engine's rules and should not wait for a load of their own
+ * (a failure there is ignored: it must not fail that first call).
  */
-module.exports = function createRuntime({ instantiate, compile }) {
+module.exports = function createRuntime({ instantiate, compile, started }) {
   let compiled;
   let compiling;
   let shared = null;
+  let first = started;
+
+  /** A new instance; the first one made is handed to `started`. */
+  function make(subject) {
+    const instance = new Instance(runtime, compiled ?? compile(), instantiate, subject);
+    if (first) {
+      const call = first;
+      first = undefined;
+      try {
+        instance.run(call);
+      } catch {
+        // the check is a courtesy; the call it came with goes on
+      }
+    }
+    return instance;
+  }
 
   const runtime = {
     /** Repos the Hub refused anonymously: later loads of them go through the proxy first (browser). */
@@ -188,12 +207,12 @@ module.exports = function createRuntime({ instantiate, compile }) {
 
     /** A new instance for the tokenizer of `repo` (after `ready`). */
     forTokenizer(repo) {
-      return new Instance(runtime, compiled ?? compile(), instantiate, repo);
+      return make(repo);
     },
 
     /** The live shared instance, for the Hub API, the proxy and hubFetch (after `ready`). */
     shared() {
-      if (shared === null || shared.dead) shared = new Instance(runtime, compiled ?? compile(), instantiate, null);
+      if (shared === null || shared.dead) shared = make(null);
       return shared;
     },
 

@@ -21,6 +21,8 @@ mod options;
 #[cfg(not(feature = "edge"))]
 mod progress;
 #[cfg(not(feature = "edge"))]
+mod rules;
+#[cfg(not(feature = "edge"))]
 mod tokenizer;
 #[cfg(not(feature = "edge"))]
 mod tokenizer_api;

@@ -38,7 +38,7 @@ pub struct RepoCache {
 
 impl RepoCache {
     pub fn new(root: &str, repo_type: RepoType, repo: &RepoId) -> Self {
-        let folder = format!("{}--{}", repo_type.cache_prefix(), repo.as_str().replace('/', "--"));
+        let folder = format!("{}--{}", repo_type.plural(), repo.as_str().replace('/', "--"));
         RepoCache {
             root: root.trim_end_matches('/').to_owned(),
             folder,

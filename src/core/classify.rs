@@ -67,34 +67,15 @@ pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
     let repo = ctx.repo_id;
     let file = ctx.file.unwrap_or("(repo)");
     let sent_token = ctx.token.is_some();
-    let server_says = reply
-        .error_message
-        .map(|m| scrub(m, ctx.token))
-        .filter(|m| !m.is_empty())
-        .map(|m| format!(" (the Hub said: {m})"))
-        .unwrap_or_default();
+    let server_says = server_says(reply, ctx.token);
     let get_access = ctx.advice.get_access;
     let invalid_credentials = reply.error_message.is_some_and(|m| m.contains("Invalid credentials"));
 
     let (code, message) = match (reply.status, reply.error_code) {
-        (429, _) => {
-            let wait = reply.retry_after.and_then(|v| v.trim().parse::<u64>().ok());
-            let when = wait
-                .map(|s| format!("after {s} seconds"))
-                .unwrap_or_else(|| "in a little while".into());
-            (
-                ErrorCode::RateLimited,
-                format!("The Hub is rate-limiting requests for {repo}. Retry {when}.{server_says}"),
-            )
+        (429, _) => rate_limited(&format!(" for {repo}"), reply, &server_says),
+        (401, _) if invalid_credentials && sent_token => {
+            token_rejected(ctx.token.map(Token::source_description).unwrap_or_default())
         }
-        (401, _) if invalid_credentials && sent_token => (
-            ErrorCode::InvalidToken,
-            format!(
-                "The Hub rejected the token from {} as invalid or revoked. Create a new token at \
-                 https://huggingface.co/settings/tokens and update that source.",
-                ctx.token.map(Token::source_description).unwrap_or_default()
-            ),
-        ),
         (_, Some("GatedRepo")) if sent_token => (
             ErrorCode::GatedRepo,
             format!(
@@ -167,11 +148,68 @@ pub fn classify(reply: &HubReply<'_>, ctx: &RequestContext<'_>) -> HubError {
         ),
     };
 
-    let mut error = HubError::new(code, message)
-        .with_status(reply.status)
-        .about(repo, ctx.file);
+    answer_error(reply, code, message).about(repo, ctx.file)
+}
+
+/// An error answer to a question about the account (`/api/whoami-v2`), not
+/// a repo: a 401 can only mean the token, and anything else is named by
+/// what was asked. `token`: the one the request carried.
+pub fn classify_account(reply: &HubReply<'_>, token: Option<&Token>, hub_origin: &str) -> HubError {
+    let server_says = server_says(reply, token);
+    let (code, message) = match reply.status {
+        429 => rate_limited("", reply, &server_says),
+        401 => token_rejected(token.map_or("the configuration", Token::source_description)),
+        status => (
+            ErrorCode::HttpError,
+            format!("The Hub at {hub_origin} answered HTTP {status} when asked who you are{server_says}."),
+        ),
+    };
+    answer_error(reply, code, message)
+}
+
+/// ` (the Hub said: …)`: the answer's X-Error-Message, scrubbed of the
+/// token sent and of anything secret-shaped; empty when there is none.
+fn server_says(reply: &HubReply<'_>, token: Option<&Token>) -> String {
+    reply
+        .error_message
+        .map(|m| scrub(m, token))
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(" (the Hub said: {m})"))
+        .unwrap_or_default()
+}
+
+/// The seconds of a `Retry-After` that gives them (not an HTTP date).
+fn retry_after_seconds(reply: &HubReply<'_>) -> Option<u64> {
+    reply.retry_after.and_then(|v| v.trim().parse().ok())
+}
+
+/// 429. `for_what`: " for {repo}", or empty.
+fn rate_limited(for_what: &str, reply: &HubReply<'_>, server_says: &str) -> (ErrorCode, String) {
+    let when = retry_after_seconds(reply)
+        .map(|s| format!("after {s} seconds"))
+        .unwrap_or_else(|| "in a little while".into());
+    (
+        ErrorCode::RateLimited,
+        format!("The Hub is rate-limiting requests{for_what}. Retry {when}.{server_says}"),
+    )
+}
+
+/// A 401 for the token sent, named by where it came from, never by its value.
+fn token_rejected(source: &str) -> (ErrorCode, String) {
+    (
+        ErrorCode::InvalidToken,
+        format!(
+            "The Hub rejected the token from {source} as invalid or revoked. Create a new token at \
+             https://huggingface.co/settings/tokens and update that source."
+        ),
+    )
+}
+
+/// The error for an answer: its status, and when to retry if rate-limited.
+fn answer_error(reply: &HubReply<'_>, code: ErrorCode, message: String) -> HubError {
+    let mut error = HubError::new(code, message).with_status(reply.status);
     if code == ErrorCode::RateLimited {
-        error.retry_after = reply.retry_after.and_then(|v| v.trim().parse().ok());
+        error.retry_after = retry_after_seconds(reply);
     }
     error
 }
@@ -305,5 +343,61 @@ mod tests {
             &ctx,
         );
         assert!(err.message.contains("proxy") && !err.message.contains("HF_TOKEN"));
+    }
+
+    fn account(status: u16, msg: Option<&str>, retry_after: Option<&str>, token: Option<&Token>) -> HubError {
+        let reply = HubReply {
+            status,
+            error_code: None,
+            error_message: msg,
+            retry_after,
+        };
+        classify_account(&reply, token, "https://huggingface.co")
+    }
+
+    #[test]
+    fn an_account_401_is_the_token_named_by_its_source() {
+        let t = token(true);
+        let err = account(401, Some("Invalid username or password."), None, Some(&t));
+        assert_eq!((err.code, err.status), (ErrorCode::InvalidToken, Some(401)));
+        assert!(err.message.contains("HF_TOKEN environment variable"), "{}", err.message);
+        assert!(!err.message.contains("hf_abcdefghij"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_account_429_says_when_to_retry_as_a_repo_429_does() {
+        let err = account(429, None, Some(" 30 "), None);
+        assert_eq!((err.code, err.retry_after), (ErrorCode::RateLimited, Some(30)));
+        assert_eq!(
+            err.message,
+            "The Hub is rate-limiting requests. Retry after 30 seconds."
+        );
+        let repo = run(429, None, None, None);
+        assert_eq!(
+            repo.message,
+            "The Hub is rate-limiting requests for meta-llama/Llama-2-7b-hf. Retry after 7 seconds."
+        );
+    }
+
+    #[test]
+    fn a_retry_after_date_is_not_quoted_as_seconds() {
+        let err = account(429, None, Some("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(err.retry_after, None);
+        assert_eq!(
+            err.message,
+            "The Hub is rate-limiting requests. Retry in a little while."
+        );
+    }
+
+    #[test]
+    fn other_account_answers_name_the_question_and_quote_the_hub_scrubbed() {
+        let t = token(true);
+        let err = account(500, Some("failed for hf_abcdefghijklmnopqrstuv"), None, Some(&t));
+        assert_eq!((err.code, err.status), (ErrorCode::HttpError, Some(500)));
+        assert_eq!(
+            err.message,
+            "The Hub at https://huggingface.co answered HTTP 500 when asked who you are \
+             (the Hub said: failed for <redacted token>)."
+        );
     }
 }

@@ -127,6 +127,18 @@ impl Endpoint {
         format!("{}/", self.base.as_str().trim_end_matches('/'))
     }
 
+    /// `{endpoint}/api/{models|datasets|spaces}/{repo}`, or its
+    /// `/revision/{revision}` with the revision as one segment (`refs/pr/1`
+    /// → `refs%2Fpr%2F1`), as the Hub expects on its API routes.
+    pub fn repo_api_url(&self, repo_type: RepoType, repo: &RepoId, revision: Option<&Revision>) -> Url {
+        let mut route = format!("{}/{}", repo_type.plural(), repo.as_str());
+        if let Some(revision) = revision {
+            route.push_str("/revision/");
+            route.push_str(&encode_segment(revision.as_str()));
+        }
+        self.api_url(&route)
+    }
+
     /// `{endpoint}/api/...` for the JSON API routes.
     pub fn api_url(&self, route: &str) -> Url {
         Url::parse(&format!("{}/api/{route}", self.base.as_str().trim_end_matches('/')))
@@ -208,6 +220,25 @@ mod tests {
             &RepoPath::parse("f").unwrap(),
         );
         assert_eq!(d.as_str(), "https://h.co/datasets/o/d/resolve/main/f");
+    }
+
+    #[test]
+    fn repo_api_urls_name_the_collection_and_keep_the_revision_one_segment() {
+        let e = Endpoint::parse("https://hub.example/mirror/").unwrap();
+        let repo = RepoId::parse("org/repo").unwrap();
+        assert_eq!(
+            e.repo_api_url(RepoType::Model, &repo, None).as_str(),
+            "https://hub.example/mirror/api/models/org/repo"
+        );
+        let rev = Revision::parse("refs/pr/1").unwrap();
+        assert_eq!(
+            e.repo_api_url(RepoType::Dataset, &repo, Some(&rev)).as_str(),
+            "https://hub.example/mirror/api/datasets/org/repo/revision/refs%2Fpr%2F1"
+        );
+        assert_eq!(
+            e.repo_api_url(RepoType::Space, &repo, Some(&Revision::main())).as_str(),
+            "https://hub.example/mirror/api/spaces/org/repo/revision/main"
+        );
     }
 
     #[test]

@@ -88,6 +88,11 @@ pub struct HubError {
 }
 
 impl HubError {
+    /// The `ABORTED` error: the caller's AbortSignal cancelled the request.
+    pub fn aborted() -> Self {
+        HubError::new(ErrorCode::Aborted, "The download was cancelled by its AbortSignal.")
+    }
+
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         HubError {
             code,

@@ -39,20 +39,56 @@ pub fn contains_token_shape(text: &str) -> bool {
     text.contains("hf_") && redact_hf_tokens(text) != text
 }
 
+/// Whether `text`, whole, is shaped like a Hugging Face token: a value that
+/// is a token, such as an environment variable a bundler put in a web page.
+pub fn is_token_shape(text: &str) -> bool {
+    text.strip_prefix(TOKEN_PREFIX)
+        .is_some_and(|tail| tail.len() >= MIN_TOKEN_TAIL && word_chars(tail) == tail.len())
+}
+
+/// Values shorter than this are not masked by `redact_known`: a stray
+/// short one (`HF_TOKEN=x`) would garble every message, and is no token.
+const MIN_KNOWN_SECRET: usize = 8;
+
+/// Text this process prints (the CLI's): every secret in `secrets` it was
+/// handed replaced (trimmed; the longest first, so that one inside another
+/// goes whole), then what `redact_secrets` takes out.
+pub fn redact_known(text: &str, secrets: &[String]) -> String {
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| s.len() >= MIN_KNOWN_SECRET)
+        .collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_owned();
+    for secret in secrets {
+        out = out.replace(secret, "<redacted token>");
+    }
+    redact_secrets(&out)
+}
+
+/// The token shape: `hf_`, then at least this many word characters.
+const TOKEN_PREFIX: &str = "hf_";
+const MIN_TOKEN_TAIL: usize = 10;
+
+/// How many word characters (ASCII letters, digits, `_`) `text` starts with.
+fn word_chars(text: &str) -> usize {
+    text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len())
+}
+
 /// Anything shaped like a Hugging Face token (`hf_` and 10+ word characters).
 fn redact_hf_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find("hf_") {
-        let tail = &rest[at + 3..];
-        let len = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(tail.len());
+    while let Some(at) = rest.find(TOKEN_PREFIX) {
+        let tail = &rest[at + TOKEN_PREFIX.len()..];
+        let len = word_chars(tail);
         out.push_str(&rest[..at]);
-        if len >= 10 {
+        if len >= MIN_TOKEN_TAIL {
             out.push_str("<redacted token>");
         } else {
-            out.push_str(&rest[at..at + 3 + len]);
+            out.push_str(&rest[at..at + TOKEN_PREFIX.len() + len]);
         }
         rest = &tail[len..];
     }
@@ -107,6 +143,43 @@ mod tests {
     fn token_shapes_are_recognised_inside_other_text() {
         assert!(contains_token_shape("Bearer hf_abcdefghijklmnop"));
         assert!(!contains_token_shape("Bearer app-session hf_short"));
+    }
+
+    #[test]
+    fn a_whole_value_is_a_token_shape_only_if_it_is_nothing_else() {
+        assert!(is_token_shape("hf_abcdefghij"));
+        assert!(is_token_shape("hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"));
+        assert!(!is_token_shape("hf_abcdefghi"), "nine characters after hf_ are too few");
+        assert!(!is_token_shape("Bearer hf_abcdefghijklmnop"));
+        assert!(!is_token_shape("hf_abcdefghijklmnop "));
+        assert!(!is_token_shape("hf_abcdefghij-klmnop"));
+        assert!(!is_token_shape("/srv/hf_cache-dir"));
+    }
+
+    #[test]
+    fn the_secrets_a_process_was_handed_are_masked_whole_then_token_shapes() {
+        let secrets = ["secretvalue".to_owned(), "secretvalue-and-more".to_owned()];
+        assert_eq!(
+            redact_known(
+                "got secretvalue-and-more, secretvalue and hf_abcdefghijklmnop",
+                &secrets
+            ),
+            "got <redacted token>, <redacted token> and <redacted token>"
+        );
+    }
+
+    #[test]
+    fn secrets_are_trimmed_and_short_ones_are_not_masked() {
+        let secrets = [" spacedsecret\n".to_owned(), "x".to_owned(), "".to_owned()];
+        assert_eq!(redact_known("x spacedsecret x", &secrets), "x <redacted token> x");
+    }
+
+    #[test]
+    fn printed_text_loses_signed_queries() {
+        assert_eq!(
+            redact_known("see https://cdn.example/f?X-Amz-Signature=s", &[]),
+            "see https://cdn.example/f?<redacted>"
+        );
     }
 
     #[test]

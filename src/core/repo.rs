@@ -47,8 +47,9 @@ impl RepoType {
         }
     }
 
-    /// The folder prefix in the huggingface_hub cache (`models--org--name`).
-    pub fn cache_prefix(self) -> &'static str {
+    /// The Hub's word for the collection: in API routes (`/api/models/…`)
+    /// and in the huggingface_hub cache's folder names (`models--org--name`).
+    pub fn plural(self) -> &'static str {
         match self {
             RepoType::Model => "models",
             RepoType::Dataset => "datasets",

@@ -1,21 +1,20 @@
 //! The Hub's JSON API (`/api/{models,datasets,spaces}/…`, `/api/whoami-v2`)
-//! and the existence check, with the same token rule as file downloads:
-//! redirects are followed by hand and the token goes to the Hub's exact
-//! origin only, read again for every hop.
+//! and the existence check, through the same redirect loop and token rule
+//! as file downloads (`HubClient::follow_from`), with errors classified as
+//! theirs are (core/classify.rs).
 
 use url::Url;
 
 use super::credentials::Credentials;
-use super::download::{FileRef, Followed, HubClient};
+use super::download::{hub_reply, FileRef, Followed, HubClient, Step};
 use super::transport::{Body, HttpRequest, Method, Transport, TransportError, TransportErrorKind};
 use crate::core::cache::parse_commit;
-use crate::core::classify::{classify, HubReply, RequestContext};
+use crate::core::classify::{classify, classify_account, HubReply, RequestContext};
 use crate::core::endpoint::origin_of;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::redact::scrub;
-use crate::core::redirect::{is_redirect, next_hop};
+use crate::core::redirect::is_redirect;
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
-use crate::core::token::Token;
 
 /// A repo's info can list many thousand files; anything beyond this is not
 /// a Hub answer, and reading it whole would only exhaust memory.
@@ -28,29 +27,6 @@ pub struct RepoListing {
     pub files: Vec<RepoPath>,
 }
 
-/// `models`, `datasets`, `spaces`: the API route's collection name.
-fn collection(repo_type: RepoType) -> &'static str {
-    match repo_type {
-        RepoType::Model => "models",
-        RepoType::Dataset => "datasets",
-        RepoType::Space => "spaces",
-    }
-}
-
-/// A revision as one path segment: `refs/pr/1` → `refs%2Fpr%2F1`, as the
-/// Hub expects on its API routes.
-fn encode_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
     /// `/api/{type}s/{repo}` or `…/revision/{rev}`: the repo's info as the
     /// Hub's JSON text (a gated repo's info is public; a private one's needs
@@ -61,16 +37,8 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         repo: &RepoId,
         revision: Option<&Revision>,
     ) -> Result<String, HubError> {
-        let route = match revision {
-            Some(rev) => format!(
-                "{}/{repo}/revision/{}",
-                collection(repo_type),
-                encode_segment(rev.as_str())
-            ),
-            None => format!("{}/{repo}", collection(repo_type)),
-        };
         let shown_revision = revision.map_or("main", Revision::as_str);
-        let url = self.endpoint.api_url(&route);
+        let url = self.endpoint.repo_api_url(repo_type, repo, revision);
         let what = format!("the info of {repo}");
         self.api_get(url, &what, |followed, status| {
             self.repo_error(followed, status, repo, shown_revision)
@@ -117,58 +85,35 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
     /// A missing file is `false`; a gated, private or missing repo or
     /// revision is an error, as in huggingface_hub.
     pub async fn file_exists(&self, file: &FileRef) -> Result<bool, HubError> {
-        let mut url = self
+        let url = self
             .endpoint
             .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
-        let mut hops = 0;
-        loop {
-            let followed = self
-                .send_api(Method::Head, &url, self.bearer_for(&url)?)
-                .await
-                .map_err(|e| self.api_network_error(e, &url, &format!("{} of {}", file.path, file.repo)))?;
-            let status = followed.response.status;
-            if (200..300).contains(&status) {
-                return Ok(true);
-            }
-            if is_redirect(status) {
-                let next = next_hop(&url, followed.response.header("location"), hops)
-                    .map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
+        let what = format!("{} of {}", file.path, file.repo);
+        let followed = self
+            .follow_from(
+                api_request(Method::Head, url),
                 // LFS: the Hub's redirect to its storage host already says
                 // the file exists; the signed URL need not be touched.
-                if !self.endpoint.is_hub_origin(&next) {
-                    return Ok(true);
-                }
-                url = next;
-                hops += 1;
-                continue;
-            }
-            let error = self.error_for(&followed, file);
-            return match error.code {
-                ErrorCode::EntryNotFound => Ok(false),
-                _ => Err(error),
-            };
+                |_, to| {
+                    if self.endpoint.is_hub_origin(to) {
+                        Step::Follow
+                    } else {
+                        Step::Stop
+                    }
+                },
+                |e, url| self.api_network_error(e, url, &what),
+                |e| e.about(file.repo.as_str(), Some(file.path.as_str())),
+            )
+            .await?;
+        let status = followed.response.status;
+        if (200..300).contains(&status) || is_redirect(status) {
+            return Ok(true);
         }
-    }
-
-    /// One request; `bearer` comes from `bearer_for(url)` (the token rule).
-    async fn send_api(
-        &self,
-        method: Method,
-        url: &Url,
-        bearer: Option<Token>,
-    ) -> Result<Followed<T::Body>, TransportError> {
-        let request = HttpRequest {
-            method,
-            url: url.clone(),
-            bearer,
-            headers: vec![("accept".into(), "application/json".into())],
-        };
-        let response = self.transport.send(&request).await?;
-        Ok(Followed {
-            response,
-            url: url.clone(),
-            sent: request.bearer,
-        })
+        let error = self.error_for(&followed, file);
+        match error.code {
+            ErrorCode::EntryNotFound => Ok(false),
+            _ => Err(error),
+        }
     }
 
     /// GET an API route, following redirects, and read a 2xx body.
@@ -179,19 +124,14 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         what: &str,
         on_error: impl Fn(&Followed<T::Body>, u16) -> HubError,
     ) -> Result<String, HubError> {
-        let mut url = start;
-        let mut hops = 0;
-        let followed = loop {
-            let followed = self
-                .send_api(Method::Get, &url, self.bearer_for(&url)?)
-                .await
-                .map_err(|e| self.api_network_error(e, &url, what))?;
-            if !is_redirect(followed.response.status) {
-                break followed;
-            }
-            url = next_hop(&url, followed.response.header("location"), hops)?;
-            hops += 1;
-        };
+        let followed = self
+            .follow_from(
+                api_request(Method::Get, start),
+                |_, _| Step::Follow,
+                |e, url| self.api_network_error(e, url, what),
+                |e| e,
+            )
+            .await?;
         let status = followed.response.status;
         if !(200..300).contains(&status) {
             return Err(on_error(&followed, status));
@@ -226,16 +166,11 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         if !self.endpoint.is_hub_origin(&followed.url) {
             return foreign_error(&followed.url, status);
         }
-        let response = &followed.response;
+        let reply = hub_reply(&followed.response);
         // A bare 404 on a repo route means the repo, not a file.
-        let code = response
-            .header("x-error-code")
-            .or((status == 404).then_some("RepoNotFound"));
         let reply = HubReply {
-            status,
-            error_code: code,
-            error_message: response.header("x-error-message"),
-            retry_after: response.header("retry-after"),
+            error_code: reply.error_code.or((status == 404).then_some("RepoNotFound")),
+            ..reply
         };
         classify(
             &reply,
@@ -254,52 +189,16 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         if !self.endpoint.is_hub_origin(&followed.url) {
             return foreign_error(&followed.url, status);
         }
-        let sent = followed.sent.as_ref();
-        match status {
-            401 => HubError::new(
-                ErrorCode::InvalidToken,
-                format!(
-                    "The Hub rejected the token from {} as invalid or revoked. Create a new token at \
-                     https://huggingface.co/settings/tokens and update that source.",
-                    sent.map_or("the configuration", |t| t.source_description())
-                ),
-            )
-            .with_status(status),
-            429 => {
-                let wait = followed.response.header("retry-after");
-                let mut e = HubError::new(
-                    ErrorCode::RateLimited,
-                    format!(
-                        "The Hub is rate-limiting requests. Retry {}.",
-                        wait.map_or("in a little while".to_owned(), |s| format!(
-                            "after {} seconds",
-                            s.trim()
-                        ))
-                    ),
-                )
-                .with_status(429);
-                e.retry_after = wait.and_then(|v| v.trim().parse().ok());
-                e
-            }
-            _ => HubError::new(
-                ErrorCode::HttpError,
-                format!(
-                    "The Hub at {} answered HTTP {status} when asked who you are{}.",
-                    self.endpoint.origin_text(),
-                    followed
-                        .response
-                        .header("x-error-message")
-                        .map(|m| format!(" (the Hub said: {})", scrub(m, sent)))
-                        .unwrap_or_default()
-                ),
-            )
-            .with_status(status),
-        }
+        classify_account(
+            &hub_reply(&followed.response),
+            followed.sent.as_ref(),
+            &self.endpoint.origin_text(),
+        )
     }
 
     fn api_network_error(&self, error: TransportError, url: &Url, what: &str) -> HubError {
         if error.kind == TransportErrorKind::Aborted {
-            return super::lock::aborted();
+            return HubError::aborted();
         }
         let origin = origin_of(url);
         let detail = scrub(&error.detail, None);
@@ -311,6 +210,16 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
             _ => format!("The connection to {origin} dropped while reading {what} ({detail}); retry."),
         };
         HubError::new(ErrorCode::Network, message)
+    }
+}
+
+/// An API request: JSON wanted, the token set per hop by `follow_from`.
+fn api_request(method: Method, url: Url) -> HttpRequest {
+    HttpRequest {
+        method,
+        url,
+        bearer: None,
+        headers: vec![("accept".into(), "application/json".into())],
     }
 }
 

@@ -11,7 +11,7 @@
 
 use super::credentials::Credentials;
 use super::download::{longer_than_announced, FileRef, HubClient};
-use super::lock::{aborted, BlobLock, REFRESH_MILLIS};
+use super::lock::{BlobLock, REFRESH_MILLIS};
 use super::metadata::FileMetadata;
 use super::progress::Progress;
 use super::store::{cache_io_error, FileStore, FileWriter, IoError};
@@ -65,7 +65,7 @@ impl<T: Transport, C: Credentials, S: FileStore> BlobDownload<'_, T, C, S> {
                 Err(Failure::Retry(_)) if failures + 1 < MAX_ATTEMPTS => {
                     failures += 1;
                     if self.client.transport.is_aborted() {
-                        return Err(aborted());
+                        return Err(HubError::aborted());
                     }
                     self.client.transport.pause(backoff_millis(failures)).await;
                     self.lock.refresh().await;

@@ -100,10 +100,8 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         Ok(bytes)
     }
 
-    /// Request a file, following redirects by hand, and return the final
-    /// answer whatever its status. The token goes only to the Hub's exact
-    /// origin and is read again for each request, so a hop to a CDN on
-    /// another host never carries it. Returns the final URL too.
+    /// Request a file, following every redirect (`follow_from`), and
+    /// return the final answer whatever its status, with its URL.
     pub async fn follow(
         &self,
         file: &FileRef,
@@ -122,41 +120,64 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
         file: &FileRef,
         method: Method,
         headers: &[(String, String)],
-        mut next: impl FnMut(&HttpResponse<T::Body>, &Url) -> Step,
+        next: impl FnMut(&HttpResponse<T::Body>, &Url) -> Step,
     ) -> Result<Followed<T::Body>, HubError> {
-        let mut url = self
-            .endpoint
-            .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path);
+        let request = HttpRequest {
+            method,
+            url: self
+                .endpoint
+                .resolve_url(file.repo_type, &file.repo, &file.revision, &file.path),
+            bearer: None,
+            headers: headers.to_vec(),
+        };
+        self.follow_from(
+            request,
+            next,
+            |e, url| self.network_error(e, url, file),
+            |e| e.about(file.repo.as_str(), Some(file.path.as_str())),
+        )
+        .await
+    }
+
+    /// The redirect loop every request to the Hub goes through: `request`
+    /// (its `bearer` is ignored) and then each hop `next(answer, to)`
+    /// agrees to, redirects followed by hand. The token goes only to the
+    /// Hub's exact origin and is read again for each request, so a hop to a
+    /// CDN on another host never carries it. A request that fails is
+    /// worded by `network_error`, a refused hop (a downgrade, no Location,
+    /// too many) by `refused_hop`.
+    pub async fn follow_from(
+        &self,
+        mut request: HttpRequest,
+        mut next: impl FnMut(&HttpResponse<T::Body>, &Url) -> Step,
+        network_error: impl Fn(TransportError, &Url) -> HubError,
+        refused_hop: impl Fn(HubError) -> HubError,
+    ) -> Result<Followed<T::Body>, HubError> {
         let mut hops = 0;
         loop {
-            let request = HttpRequest {
-                method,
-                url: url.clone(),
-                bearer: self.bearer_for(&url)?,
-                headers: headers.to_vec(),
-            };
+            request.bearer = self.bearer_for(&request.url)?;
             let response = self
                 .transport
                 .send(&request)
                 .await
-                .map_err(|e| self.network_error(e, &url, file))?;
-            if !is_redirect(response.status) {
+                .map_err(|e| network_error(e, &request.url))?;
+            let step = if is_redirect(response.status) {
+                let to = next_hop(&request.url, response.header("location"), hops).map_err(&refused_hop)?;
+                match next(&response, &to) {
+                    Step::Follow => Some(to),
+                    Step::Stop => None,
+                }
+            } else {
+                None
+            };
+            let Some(to) = step else {
                 return Ok(Followed {
                     response,
-                    url,
+                    url: request.url,
                     sent: request.bearer,
                 });
-            }
-            let to = next_hop(&url, response.header("location"), hops)
-                .map_err(|e| e.about(file.repo.as_str(), Some(file.path.as_str())))?;
-            if next(&response, &to) == Step::Stop {
-                return Ok(Followed {
-                    response,
-                    url,
-                    sent: request.bearer,
-                });
-            }
-            url = to;
+            };
+            request.url = to;
             hops += 1;
         }
     }
@@ -182,12 +203,7 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
     }
 
     fn hub_error(&self, response: &HttpResponse<T::Body>, file: &FileRef, sent: Option<&Token>) -> HubError {
-        let reply = HubReply {
-            status: response.status,
-            error_code: response.header("x-error-code"),
-            error_message: response.header("x-error-message"),
-            retry_after: response.header("retry-after"),
-        };
+        let reply = hub_reply(response);
         let ctx = RequestContext {
             repo_id: file.repo.as_str(),
             revision: file.revision.as_str(),
@@ -219,7 +235,7 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
                 )
             }
             TransportErrorKind::Aborted => {
-                return super::lock::aborted().about(file.repo.as_str(), Some(file.path.as_str()))
+                return HubError::aborted().about(file.repo.as_str(), Some(file.path.as_str()))
             }
             TransportErrorKind::Dropped => {
                 format!(
@@ -230,6 +246,16 @@ impl<T: Transport, C: Credentials> HubClient<'_, T, C> {
             TransportErrorKind::Proxy => forward_proxy::failure_message(&detail),
         };
         HubError::new(ErrorCode::Network, message).about(file.repo.as_str(), Some(file.path.as_str()))
+    }
+}
+
+/// What a Hub error answer says about itself, for `classify`.
+pub(super) fn hub_reply<B>(response: &HttpResponse<B>) -> HubReply<'_> {
+    HubReply {
+        status: response.status,
+        error_code: response.header("x-error-code"),
+        error_message: response.header("x-error-message"),
+        retry_after: response.header("retry-after"),
     }
 }
 

@@ -66,7 +66,7 @@ pub async fn acquire<'a, S: FileStore>(
             Some(age) if age > STALE_MILLIS => store.remove(path).await,
             _ => {
                 if transport.is_aborted() {
-                    return Err(aborted());
+                    return Err(HubError::aborted());
                 }
                 transport.pause(POLL_MILLIS).await;
             }
@@ -83,8 +83,4 @@ impl<S: FileStore> BlobLock<'_, S> {
     pub async fn release(self) {
         self.store.remove(&self.path).await;
     }
-}
-
-pub fn aborted() -> HubError {
-    HubError::new(ErrorCode::Aborted, "The download was cancelled by its AbortSignal.")
 }

@@ -5,13 +5,13 @@
 //! so a heap of small allocations (a tokenizer load makes millions) grows one
 //! 64 KiB page at a time. Every `memory.grow` is expensive in V8: it reports
 //! the new external memory, and that starts a mark-compact GC of the JS
-//! heap. Measured on Node 20: growing 200 MB page by page takes about 1 s
-//! and 350 collections; in 256-page steps, 10 ms. A Gemma-3 load ran 50
-//! collections this way. So memory grows by as much as the heap already
-//! has (at least 16 MiB, at most 64 MiB at a time): a few dozen grows for
-//! any heap, and never more than 64 MiB reserved and unused. Reserved pages
-//! that nothing touched cost address space, not memory; the 16 MiB floor
-//! matters because every tokenizer starts a small instance of its own.
+//! heap, so growing page by page costs a collection per page (measured:
+//! docs/BENCHMARKS.md, "Design measurements"). So memory grows by as much
+//! as the heap already has (at least 16 MiB, at most 64 MiB at a time): a
+//! few dozen grows for any heap, and never more than 64 MiB reserved and
+//! unused. Reserved pages that nothing touched cost address space, not
+//! memory; the 16 MiB floor matters because every tokenizer starts a small
+//! instance of its own.
 
 use core::alloc::Layout;
 use core::arch::wasm32::memory_grow;

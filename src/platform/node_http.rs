@@ -1,11 +1,11 @@
 //! Node build: `Transport` over `node:http` / `node:https`.
 //!
 //! Why not Node's global `fetch` (undici): it reads ahead of its consumer, so
-//! a large download peaks at ~120 MB of memory whatever we do with the bytes,
-//! and it is slower. An `IncomingMessage` stops reading from the socket when
-//! we stop pulling (measured on loopback, 200 MB read and dropped: fetch
-//! 0.78 s / 123 MB peak, node:http 0.52 s / 87 MB). Redirects are never
-//! followed here, so the token rule runs per hop in `hub::download`.
+//! a large download's peak memory grows with the file whatever we do with the
+//! bytes, and it is slower. An `IncomingMessage` stops reading from the socket
+//! when we stop pulling (measured: docs/BENCHMARKS.md, "Design
+//! measurements"). Redirects are never followed here, so the token rule runs
+//! per hop in `hub::download`.
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;

@@ -76,6 +76,29 @@ test('a token in the page environment is not used, and one warning says so', asy
   assert.ok(local.hub.hubLog.every((l) => l.authorization === 'none'));
 });
 
+// The engine's token shape (core/redact.rs: hf_ and 10+ word characters), not
+// the old page-side regex that wanted 20+ and let this one through silently.
+test('a short token-shaped value in the page environment warns too', async () => {
+  const r = await inBrowserBuild(
+    `env.endpoint = ${JSON.stringify(local.hub.url)};
+     results.public = await attempt(() => AutoTokenizer.from_pretrained(${JSON.stringify(PUBLIC)}));`,
+    { SOME_TOKEN: 'hf_0123456789ab' },
+  );
+  assert.equal(r.public.ok, true, JSON.stringify(r.public));
+  assert.equal(r.stderr.match(/hubguard: a Hugging Face token is sitting/g)?.length, 1, r.stderr);
+  assert.ok(!r.stderr.includes('0123456789ab'), r.stderr);
+});
+
+test('page environment values that are not a whole token give no warning', async () => {
+  const r = await inBrowserBuild(
+    `env.endpoint = ${JSON.stringify(local.hub.url)};
+     results.public = await attempt(() => AutoTokenizer.from_pretrained(${JSON.stringify(PUBLIC)}));`,
+    { HF_HOME: '/srv/hf_cache_directory', SHORT: 'hf_abcdefghi', QUOTED: `"${TOKENS.accepted}"` },
+  );
+  assert.equal(r.public.ok, true, JSON.stringify(r.public));
+  assert.doesNotMatch(r.stderr, /a Hugging Face token is sitting/);
+});
+
 test('public repos load straight from the Hub; gated ones through the proxy, then always', async () => {
   local.hub.hubLog.length = 0;
   const r = await inBrowserBuild(`

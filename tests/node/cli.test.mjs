@@ -159,6 +159,21 @@ test('download errors are one scrubbed line and exit 1; wrong usage exits 2', as
   assert.match(help.stdout, /hubguard proxy/);
 });
 
+test('an error quoting a token-shaped argument prints it redacted', async () => {
+  const r = await cli(['whoami', 'hf_pastedintothewrongplace0123'], { home: newHome() });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^hubguard: unexpected argument <redacted token>\n/);
+  assert.ok(!r.stderr.includes('pastedintothewrongplace'), r.stderr);
+});
+
+test('an error quoting the token from HF_TOKEN prints it redacted, whatever its shape', async () => {
+  const secret = 'an-odd-token-without-the-prefix';
+  const r = await cli(['whoami', secret], { home: newHome(), env: { HF_TOKEN: secret } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^hubguard: unexpected argument <redacted token>\n/);
+  assert.ok(!r.stderr.includes(secret), r.stderr);
+});
+
 // `script` runs the CLI on a pseudo-terminal, as a person would.
 const hasScript = existsSync('/usr/bin/script');
 test('download draws a progress bar on a terminal', { skip: !hasScript && 'needs util-linux script' }, async () => {

@@ -2,7 +2,7 @@
 //!
 //! The crate deserializes `model` through an untagged helper: the whole
 //! vocabulary and merge list are buffered as serde `Content`, copied into a
-//! `serde_json::Value`, then converted again into the model. For a 10-30 MB
+//! `serde_json::Value`, then converted again into the model. For a large
 //! file that is most of the load time (profiled). Here the file is read in
 //! one streaming pass: the model straight into its type once its `type` key
 //! is known, the small parts (normalizer, decoder, ...) as raw JSON slices.

@@ -5,11 +5,11 @@
 //! as "overflowing" encodings, and merging a pair keeps every combination
 //! of the two texts' parts (and a post-processor template that names a text
 //! several times multiplies them again). That is quadratic in the texts'
-//! lengths: Llama-2 on two texts of 1600 tokens with `max_length: 7` made
-//! 427 733 encodings and took 4.5 s natively; two 16 000-token texts would
-//! take minutes and exhaust wasm memory. hubguard never returns overflowing
-//! tokens, so it runs the same steps by hand and drops them before the
-//! merge: each text encoded alone (no post-processor), truncated as the
+//! lengths: two texts of a few thousand tokens with a small `max_length` make
+//! hundreds of thousands of encodings, and longer ones exhaust wasm memory
+//! (docs/BENCHMARKS.md, "Design measurements"). hubguard never returns
+//! overflowing tokens, so it runs the same steps by hand and drops them
+//! before the merge: each text encoded alone (no post-processor), truncated as the
 //! crate's `post_process` does, then post-processed. The ids, type ids,
 //! masks and offsets are those the crate gives.
 

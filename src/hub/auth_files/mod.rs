@@ -204,5 +204,4 @@ fn write_error(path: &str, error: IoError) -> HubError {
 }
 
 #[cfg(test)]
-#[path = "auth_files_tests.rs"]
 mod tests;

@@ -241,5 +241,4 @@ fn parse_ini(text: &str) -> Option<StoredTokens> {
 }
 
 #[cfg(test)]
-#[path = "stored_tokens_tests.rs"]
 mod tests;

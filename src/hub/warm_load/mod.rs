@@ -67,5 +67,4 @@ pub async fn load_tokenizer_cached<T: Transport, C: Credentials, S: FileStore>(
 }
 
 #[cfg(test)]
-#[path = "warm_load_tests.rs"]
 mod tests;

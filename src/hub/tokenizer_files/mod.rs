@@ -102,5 +102,4 @@ impl Derived for PreParsed<'_> {
 }
 
 #[cfg(test)]
-#[path = "tokenizer_files_tests.rs"]
 mod tests;

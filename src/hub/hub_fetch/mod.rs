@@ -147,5 +147,4 @@ fn vanished(file: &FileRef) -> HubError {
 }
 
 #[cfg(test)]
-#[path = "hub_fetch_tests.rs"]
 mod tests;

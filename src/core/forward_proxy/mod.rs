@@ -341,5 +341,4 @@ fn in_network(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
 }
 
 #[cfg(test)]
-#[path = "forward_proxy_tests.rs"]
 mod tests;

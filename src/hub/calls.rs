@@ -5,7 +5,6 @@
 use super::cached::CachedHub;
 use super::credentials::Credentials;
 use super::download::{FileRef, HubClient};
-use super::lock::aborted;
 use super::progress::Progress;
 use super::snapshot::SnapshotRequest;
 use super::store::FileStore;
@@ -77,7 +76,7 @@ pub async fn whoami<T: Transport, C: Credentials>(
 
 fn refuse_if_aborted(transport: &impl Transport) -> Result<(), HubError> {
     match transport.is_aborted() {
-        true => Err(aborted()),
+        true => Err(HubError::aborted()),
         false => Ok(()),
     }
 }
@@ -87,7 +86,7 @@ fn refuse_if_aborted(transport: &impl Transport) -> Result<(), HubError> {
 fn settled<R>(transport: &impl Transport, result: Result<R, HubError>) -> Result<R, HubError> {
     match result {
         Err(e) if e.code != ErrorCode::Aborted && transport.is_aborted() => {
-            let mut error = aborted();
+            let mut error = HubError::aborted();
             error.repo_id = e.repo_id;
             error.file = e.file;
             Err(error)

@@ -14,8 +14,9 @@ module.exports = function createApi({ runtime, env = {} }) {
   const invalid = (message) => new HubError(message, { code: 'INVALID_OPTION' });
 
   // Options objects are checked in Rust (core/options: unknown keys, types,
-  // not an object), never here; JS reads only what it must before the call
-  // crosses into wasm (text_pair, which it joins).
+  // not an object), not here. The checks left in this file are of what JS
+  // must touch before the call crosses into wasm: the texts and `text_pair`
+  // it joins into one string, the id rows and tensors it flattens.
 
   function checkStrings(texts, what) {
     for (const t of texts) {

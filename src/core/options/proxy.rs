@@ -306,6 +306,17 @@ mod tests {
     }
 
     #[test]
+    fn a_smaller_max_concurrent_lowers_the_per_client_share() {
+        let share = |v| settings(v).unwrap().limits.max_per_client;
+        assert_eq!(share(json!({"allow": "org/a", "maxConcurrent": 40})), 8);
+        assert_eq!(share(json!({"allow": "org/a", "maxConcurrent": 1})), 1);
+        assert_eq!(
+            share(json!({"allow": "org/a", "maxConcurrent": 40, "maxPerClient": 12})),
+            12
+        );
+    }
+
+    #[test]
     fn a_single_repo_is_an_allow_list() {
         assert!(settings(json!({"allow": "org/a"})).is_ok());
     }

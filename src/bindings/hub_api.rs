@@ -213,7 +213,7 @@ fn aborted<C>(context: &HubContext<C>) -> bool {
 }
 
 fn aborted_error() -> HubError {
-    crate::hub::lock::aborted()
+    crate::core::error::HubError::aborted()
 }
 
 fn refuse_if_aborted<C>(context: &HubContext<C>) -> Result<(), HubError> {

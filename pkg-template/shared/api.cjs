@@ -13,10 +13,10 @@ module.exports = function createApi({ runtime, env = {} }) {
 
   const invalid = (message) => new HubError(message, { code: 'INVALID_OPTION' });
 
-  /** Options objects: undefined/null mean {}; anything else but an object is refused. */
-  function checkOptions(options, what) {
-    if (options != null && typeof options !== 'object') throw invalid(`${what}: options must be an object.`);
-  }
+  // Options objects are checked in Rust (core/options: unknown keys, types,
+  // not an object), not here. The checks left in this file are of what JS
+  // must touch before the call crosses into wasm: the texts and `text_pair`
+  // it joins into one string, the id rows and tensors it flattens.
 
   function checkStrings(texts, what) {
     for (const t of texts) {
@@ -152,7 +152,6 @@ module.exports = function createApi({ runtime, env = {} }) {
      * with `return_tensor: false`, and Python with no `return_tensors`).
      */
     _call(text, options = {}) {
-      checkOptions(options, 'tokenizer()');
       const batched = Array.isArray(text);
       const texts = batched ? text : [text];
       checkStrings(texts, '`text`');
@@ -182,12 +181,11 @@ module.exports = function createApi({ runtime, env = {} }) {
     /** Token ids as a plain Array. Options: { add_special_tokens = true, text_pair }. */
     encode(text, options) {
       if (typeof text !== 'string') throw invalid('encode: `text` must be a string.');
-      checkOptions(options, 'encode');
+      // Rust reads the options (and refuses bad ones) only when some are given: the hot path skips it.
+      const add = options == null ? true : this.#call('encodeOptions', options);
       if (options?.text_pair != null && options.text_pair !== '') {
         return this._call(text, { ...options, return_token_type_ids: false }).input_ids;
       }
-      const add = options?.add_special_tokens ?? true;
-      if (typeof add !== 'boolean') throw invalid('encode: `add_special_tokens` must be true or false.');
       // The hot path: the checks of `#call`, without its closure.
       const instance = this.#instance;
       instance.check();
@@ -204,10 +202,7 @@ module.exports = function createApi({ runtime, env = {} }) {
     batch_encode(texts, options) {
       if (!Array.isArray(texts)) throw invalid('batch_encode: `texts` must be an array of strings.');
       checkStrings(texts, 'batch_encode: `texts`');
-      checkOptions(options, 'batch_encode');
-      const add = options?.add_special_tokens ?? true;
-      if (typeof add !== 'boolean') throw invalid('batch_encode: `add_special_tokens` must be true or false.');
-      const raw = this.#call('encodeBatch', texts.join(''), Uint32Array.from(texts, (t) => t.length), add);
+      const raw = this.#call('encodeBatch', texts.join(''), Uint32Array.from(texts, (t) => t.length), options);
       return rows(raw.ids, raw.ends);
     }
 
@@ -291,12 +286,7 @@ module.exports = function createApi({ runtime, env = {} }) {
 
     /** The template `apply_chat_template` would use (by name, or the tool_use one when tools are given). */
     get_chat_template(options) {
-      checkOptions(options, 'get_chat_template');
-      const { chat_template = null, tools = null } = options ?? {};
-      if (chat_template !== null && typeof chat_template !== 'string') {
-        throw invalid('get_chat_template: `chat_template` must be a string.');
-      }
-      return this.#call('chatTemplate', chat_template ?? undefined, tools != null);
+      return this.#call('chatTemplate', options);
     }
 
     /**

@@ -50,15 +50,21 @@ export interface HubCallOptions {
   repoType?: RepoType;
   /** Default: HF_TOKEN, then HUGGING_FACE_HUB_TOKEN, then the token file, read at each request. `false` sends none; `true` requires one. */
   token?: string | boolean;
+  /** Cancels the call: it rejects with a HubError whose code is ABORTED. */
+  signal?: AbortSignal;
 }
 
+// `cacheDir` / `cache_dir` and `localFilesOnly` / `local_files_only`: both
+// spellings are taken (huggingface.js' and Transformers.js'), one at a time.
 export interface DownloadOptions extends HubCallOptions {
   /** The cache root (default HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). */
   cacheDir?: string;
+  /** The same as `cacheDir`. */
+  cache_dir?: string;
   progress_callback?: (info: ProgressInfo) => void;
-  /** Cancels the call: it rejects with a HubError whose code is ABORTED. */
-  signal?: AbortSignal;
   /** Only the cache is read, no request is made (as HF_HUB_OFFLINE=1). */
+  localFilesOnly?: boolean;
+  /** The same as `localFilesOnly`. */
   local_files_only?: boolean;
 }
 
@@ -92,6 +98,7 @@ export declare function modelInfo(
 /** The Hub's `/api/whoami-v2` JSON for the token (INVALID_TOKEN without a valid one). */
 export declare function whoami(options?: {
   token?: string | boolean;
+  signal?: AbortSignal;
 }): Promise<{ name: string; type: string; orgs?: Array<{ name: string }>; [key: string]: unknown }>;
 
 /** Options of `createHubFetch` and `configureTransformers` in Node. */
@@ -100,8 +107,12 @@ export interface HubFetchOptions extends FetchOptions {
   token?: string | false;
   /** The huggingface_hub cache folder (default HF_HUB_CACHE, HF_HOME/hub, ...). */
   cache_dir?: string;
+  /** The same as `cache_dir`. */
+  cacheDir?: string;
   /** Answer from the cache only (as HF_HUB_OFFLINE=1). */
   local_files_only?: boolean;
+  /** The same as `local_files_only`. */
+  localFilesOnly?: boolean;
 }
 
 /** A `hubFetch` with its own options. */

@@ -6,10 +6,10 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::context::hub_context;
-use super::errors::to_js;
-use super::options::Options;
+use super::context::{hub_context, CallParts};
+use super::options::{read, Js};
 use crate::core::error::{ErrorCode, HubError};
+use crate::core::options::hub_api::WhoamiOptions;
 use crate::core::token::{clean_token, TokenOption};
 use crate::hub::auth_files::{env_variable, login, AuthFiles, Listed, LogoutOutcome};
 use crate::hub::download::HubClient;
@@ -52,16 +52,16 @@ fn paths(files: &AuthFiles<'_, platform::Store>) -> Paths {
 
 /// Plain objects (flattened structs serialize as maps, which would
 /// otherwise become JS `Map`s).
-fn to_value(value: &impl Serialize) -> Result<JsValue, JsValue> {
+fn to_value(value: &impl Serialize) -> Result<JsValue, HubError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsValue::from_str(&e.to_string()))
+        .map_err(|e| HubError::new(ErrorCode::CacheIo, e.to_string()))
 }
 
 /// `authLogin({ token }, env)` → `{ user, orgs, tokenName, tokenFile,
 /// storedTokensFile, environmentVariable }`.
 #[wasm_bindgen(js_name = authLogin)]
-pub async fn auth_login(options: JsValue, env: JsValue) -> Result<JsValue, JsValue> {
+pub async fn auth_login(options: JsValue, env: JsValue) -> Result<JsValue, HubError> {
     #[derive(Serialize)]
     struct Answer {
         #[serde(flatten)]
@@ -69,41 +69,43 @@ pub async fn auth_login(options: JsValue, env: JsValue) -> Result<JsValue, JsVal
         #[serde(flatten)]
         paths: Paths,
     }
-    let run = async {
-        let options = Options::new(&options, "login")?;
-        let token = match options.token()? {
-            TokenOption::Value(v) if !clean_token(&v).is_empty() => clean_token(&v),
-            _ => return Err(HubError::new(ErrorCode::InvalidOption, "login: no token given.")),
-        };
-        let context = hub_context(&options, &env)?;
-        let client = HubClient {
-            transport: &context.transport,
-            credentials: &context.credentials,
-            endpoint: context.endpoint.clone(),
-            advice: platform::ADVICE,
-        };
-        let files = files()?;
-        let who = login(&client, &files, &token).await?;
-        Ok(Answer {
-            who,
-            paths: paths(&files),
-        })
+    let options: WhoamiOptions<Js> = read("login", &options)?;
+    let token = match &options.token {
+        Some(TokenOption::Value(v)) if !clean_token(v).is_empty() => clean_token(v),
+        _ => return Err(HubError::new(ErrorCode::InvalidOption, "login: no token given.")),
     };
-    to_value(&run.await.map_err(to_js)?)
+    let call = CallParts {
+        token: options.token.clone(),
+        signal: options.signal.as_ref(),
+        ..CallParts::default()
+    };
+    let context = hub_context(call, &env)?;
+    let client = HubClient {
+        transport: &context.transport,
+        credentials: &context.credentials,
+        endpoint: context.endpoint.clone(),
+        advice: platform::ADVICE,
+    };
+    let files = files()?;
+    let who = login(&client, &files, &token).await?;
+    to_value(&Answer {
+        who,
+        paths: paths(&files),
+    })
 }
 
 /// `authList()` → `{ tokens: [{ name, masked, active }], tokenFile,
 /// storedTokensFile, environmentVariable }`.
 #[wasm_bindgen(js_name = authList)]
-pub async fn auth_list() -> Result<JsValue, JsValue> {
+pub async fn auth_list() -> Result<JsValue, HubError> {
     #[derive(Serialize)]
     struct Answer {
         tokens: Vec<Listed>,
         #[serde(flatten)]
         paths: Paths,
     }
-    let files = files().map_err(to_js)?;
-    let current = platform::implicit_token().map_err(to_js)?;
+    let files = files()?;
+    let current = platform::implicit_token()?;
     let tokens = files.list(current.as_ref()).await;
     to_value(&Answer {
         tokens,
@@ -113,16 +115,16 @@ pub async fn auth_list() -> Result<JsValue, JsValue> {
 
 /// `authSwitch(name)` → `{ tokenFile, storedTokensFile, environmentVariable }`.
 #[wasm_bindgen(js_name = authSwitch)]
-pub async fn auth_switch(name: String) -> Result<JsValue, JsValue> {
-    let files = files().map_err(to_js)?;
-    files.switch(&name).await.map_err(to_js)?;
+pub async fn auth_switch(name: String) -> Result<JsValue, HubError> {
+    let files = files()?;
+    files.switch(&name).await?;
     to_value(&paths(&files))
 }
 
 /// `authLogout(name?)` → `{ outcome: 'not-logged-in' | 'all' | 'named' |
 /// 'unknown-name', wasActive, tokenFile, storedTokensFile, environmentVariable }`.
 #[wasm_bindgen(js_name = authLogout)]
-pub async fn auth_logout(name: Option<String>) -> Result<JsValue, JsValue> {
+pub async fn auth_logout(name: Option<String>) -> Result<JsValue, HubError> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Answer {
@@ -131,9 +133,9 @@ pub async fn auth_logout(name: Option<String>) -> Result<JsValue, JsValue> {
         #[serde(flatten)]
         paths: Paths,
     }
-    let files = files().map_err(to_js)?;
-    let current = platform::implicit_token().map_err(to_js)?;
-    let outcome = files.logout(name.as_deref(), current.as_ref()).await.map_err(to_js)?;
+    let files = files()?;
+    let current = platform::implicit_token()?;
+    let outcome = files.logout(name.as_deref(), current.as_ref()).await?;
     let (outcome, was_active) = match outcome {
         LogoutOutcome::NotLoggedIn => ("not-logged-in", false),
         LogoutOutcome::All => ("all", false),

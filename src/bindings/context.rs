@@ -1,17 +1,20 @@
 //! The settings every Hub call shares, read once per call from its options
-//! and the package's `env`: credentials, endpoint, proxy, cache and offline
-//! mode. Calls (from_pretrained, downloadFile, ...) build on this, so they
-//! agree on every rule.
+//! and the package's `env` (`core::options::settings` decides; this reads
+//! the process environment and makes the platform's objects): credentials,
+//! endpoint, proxy, cache and offline mode. Calls (from_pretrained,
+//! downloadFile, hubFetch, ...) build on this, so they agree on every rule.
 
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::options::{wrong_type, Options};
+use super::options::{read, Js, JsFunction, JsSignal};
 use crate::core::endpoint::Endpoint;
-use crate::core::environment::is_true;
 use crate::core::error::HubError;
+use crate::core::options::settings::{CallSettings, EnvSettings, Environment};
+use crate::core::options::wrong_type;
 use crate::core::proxy::{proxy_headers, ProxyCredentials};
+use crate::core::token::TokenOption;
 use crate::hub::credentials::Credentials;
 use crate::platform::{self, HttpTransport};
 
@@ -35,6 +38,16 @@ pub struct HubContext<C> {
     proxy_headers: Option<JsValue>,
     /// `env.proxyCredentials`.
     proxy_credentials: Option<ProxyCredentials>,
+}
+
+/// What one call brings: its own options' share of the settings.
+#[derive(Default)]
+pub struct CallParts<'a> {
+    pub token: Option<TokenOption>,
+    pub cache_dir: Option<&'a str>,
+    pub progress: Option<&'a JsFunction>,
+    pub signal: Option<&'a JsSignal>,
+    pub settings: CallSettings<'a>,
 }
 
 impl<C> HubContext<C> {
@@ -89,39 +102,34 @@ async fn header_pairs(given: &JsValue) -> Result<Vec<(String, String)>, HubError
         .collect()
 }
 
-/// Read the shared settings. `options` is the call's own object, `env` the
-/// package's settings object.
-pub fn hub_context(options: &Options, env: &JsValue) -> Result<HubContext<impl Credentials>, HubError> {
-    let settings = Options::new(env, "env")?;
-    let credentials = platform::configured_credentials(options.token()?)?;
+/// The process environment the settings depend on.
+fn environment() -> Environment {
+    Environment {
+        hf_endpoint: platform::env_var("HF_ENDPOINT"),
+        hf_hub_offline: platform::env_var("HF_HUB_OFFLINE"),
+        page_url: platform::page_url(),
+    }
+}
+
+/// Read the shared settings: `call`'s share, over the package's `env`.
+pub fn hub_context(call: CallParts<'_>, env: &JsValue) -> Result<HubContext<impl Credentials>, HubError> {
+    let settings: EnvSettings<Js> = read("env", env)?;
+    let credentials = platform::configured_credentials(call.token.unwrap_or_default())?;
     // A token put in the shared settings is refused the same way (browser).
-    platform::configured_credentials(settings.token()?)?;
-    let endpoint = Endpoint::choose(
-        settings.string("endpoint")?.as_deref(),
-        platform::env_var("HF_ENDPOINT").as_deref(),
-    )?;
-    let proxy = match settings.string("proxy")? {
-        Some(p) => Some(Endpoint::parse_relative(&p, platform::page_url().as_deref())?),
-        None => None,
-    };
-    let offline =
-        options.bool_or("local_files_only", false)? || platform::env_var("HF_HUB_OFFLINE").is_some_and(|v| is_true(&v));
-    // `signal` cancels every request of this call.
-    let signal = options.abort_signal("signal")?;
+    platform::configured_credentials(settings.token.clone().unwrap_or_default())?;
+    let resolved = settings.resolve(call.settings, &environment())?;
     Ok(HubContext {
         credentials,
-        endpoint,
-        proxy,
-        proxy_all: settings.bool_or("proxyAll", false)?,
-        cache_root: platform::cache_root(options.string("cache_dir")?.as_deref()),
-        offline,
-        progress: options.function("progress_callback")?,
-        browser_cache: settings.bool_or("useBrowserCache", true)?,
-        transport: platform::proxy_transport(signal, Vec::new(), None),
-        proxy_headers: settings.raw("proxyHeaders"),
-        proxy_credentials: settings
-            .string("proxyCredentials")?
-            .map(|c| ProxyCredentials::parse(&c))
-            .transpose()?,
+        endpoint: resolved.endpoint,
+        proxy: resolved.proxy,
+        proxy_all: resolved.proxy_all,
+        cache_root: platform::cache_root(call.cache_dir),
+        offline: resolved.offline,
+        progress: call.progress.map(|f| f.0.clone()),
+        browser_cache: resolved.browser_cache,
+        // `signal` cancels every request of this call.
+        transport: platform::proxy_transport(call.signal.map(|s| s.0.clone()), Vec::new(), None),
+        proxy_headers: settings.proxy_headers.map(|h| h.0),
+        proxy_credentials: resolved.proxy_credentials,
     })
 }

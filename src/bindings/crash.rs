@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-use super::errors::to_js;
 use crate::core::crash::{engine_crashed, panic_text, tokenizer_crashed, TrapReport};
 
 /// Hand every panic's message to `reporter` before the instance aborts
@@ -52,8 +51,9 @@ pub fn crash_error(repo: Option<String>, trap: String, panic: Option<String>, he
         panic,
         heap_exhausted: heap_exhausted as u64,
     };
-    to_js(match repo {
+    match repo {
         Some(repo) => tokenizer_crashed(&repo, &report),
         None => engine_crashed(&report),
-    })
+    }
+    .into()
 }

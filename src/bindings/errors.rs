@@ -1,4 +1,6 @@
-//! `HubError` → a JS `HubError` (class registered by the JS entry point).
+//! `HubError` → a JS `HubError` (class registered by the JS entry point):
+//! the one conversion, so exports return `Result<_, HubError>` (wasm-bindgen
+//! throws the error through `From<HubError> for JsValue`) or use `?`.
 
 use std::cell::RefCell;
 
@@ -18,7 +20,13 @@ pub fn register_error_class(class: Function) {
     ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
 }
 
-pub fn to_js(error: HubError) -> JsValue {
+impl From<HubError> for JsValue {
+    fn from(error: HubError) -> JsValue {
+        to_js(error)
+    }
+}
+
+fn to_js(error: HubError) -> JsValue {
     let error = error.redacted();
     let details = Object::new();
     let set = |key: &str, value: JsValue| {

@@ -14,11 +14,12 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::errors::to_js;
-use super::fetch_context::{fetch_context, read_options, FetchContext};
+use super::context::{hub_context, CallParts, HubContext};
+use super::options::{read, Js, JsSignal};
 use super::progress::report_progress;
 use crate::core::error::HubError;
-use crate::core::fetch::{file_request, parse_file_url, FileAnswer, HubFile};
+use crate::core::fetch::options::WHAT;
+use crate::core::fetch::{file_request, parse_file_url, FetchOptions, FileAnswer, HubFile};
 use crate::core::redact::redact_secrets;
 use crate::core::routing::{sticky_key, Route, RouteFacts};
 use crate::hub::cached::CachedHub;
@@ -43,27 +44,45 @@ fn recent() -> &'static RefCell<Recent> {
 /// `proxiedRepos` is the package's set of repos the Hub refused
 /// anonymously (routing; see `core::routing`).
 #[wasm_bindgen(js_name = hubFetch)]
-pub async fn hub_fetch(request: JsValue, options: JsValue, env: JsValue, proxied: JsValue) -> Result<JsValue, JsValue> {
-    serve(&request, &options, &env, &proxied).await.map_err(to_js)
+pub async fn hub_fetch(
+    request: JsValue,
+    options: JsValue,
+    env: JsValue,
+    proxied: JsValue,
+) -> Result<JsValue, HubError> {
+    serve(&request, &options, &env, &proxied).await
 }
 
 /// Throws INVALID_OPTION (or TOKEN_REFUSED in the browser) for options
 /// `hubFetch` would refuse, so `createHubFetch` fails at once.
 #[wasm_bindgen(js_name = checkFetchOptions)]
-pub fn check_fetch_options(options: JsValue, env: JsValue) -> Result<(), JsValue> {
-    read_options(&options)
-        .and_then(|o| fetch_context(&o, &env, None).map(|_| ()))
-        .map_err(to_js)
+pub fn check_fetch_options(options: JsValue, env: JsValue) -> Result<(), HubError> {
+    let options: FetchOptions<Js> = read(WHAT, &options)?;
+    fetch_context(&options, &env, None).map(|_| ())
 }
 
 /// The endpoint's URL prefix ending in '/', for Transformers.js'
 /// `env.remoteHost`, so the URLs it builds are Hub file URLs to hubFetch.
 #[wasm_bindgen(js_name = fetchRemoteHost)]
-pub fn fetch_remote_host(options: JsValue, env: JsValue) -> Result<String, JsValue> {
-    read_options(&options)
-        .and_then(|o| fetch_context(&o, &env, None))
-        .map(|c| c.endpoint.prefix_url())
-        .map_err(to_js)
+pub fn fetch_remote_host(options: JsValue, env: JsValue) -> Result<String, HubError> {
+    let options: FetchOptions<Js> = read(WHAT, &options)?;
+    Ok(fetch_context(&options, &env, None)?.endpoint.prefix_url())
+}
+
+/// The shared settings under `createHubFetch`'s options.
+fn fetch_context<'a>(
+    options: &'a FetchOptions<Js>,
+    env: &JsValue,
+    signal: Option<&'a JsSignal>,
+) -> Result<HubContext<impl Credentials>, HubError> {
+    let call = CallParts {
+        token: options.token.clone(),
+        cache_dir: options.cache_dir.as_deref(),
+        progress: options.progress_callback.as_ref(),
+        signal,
+        settings: options.call_settings(),
+    };
+    hub_context(call, env)
 }
 
 async fn serve(request: &JsValue, options: &JsValue, env: &JsValue, proxied: &JsValue) -> Result<JsValue, HubError> {
@@ -71,9 +90,9 @@ async fn serve(request: &JsValue, options: &JsValue, env: &JsValue, proxied: &Js
     let url = field("url").as_string().unwrap_or_default();
     let method = field("method").as_string().unwrap_or_else(|| "GET".into());
     let headers = header_pairs(&field("headers"));
-    let signal = field("signal").dyn_into::<web_sys::AbortSignal>().ok();
-    let options = read_options(options)?;
-    let context = fetch_context(&options, env, signal)?;
+    let signal = field("signal").dyn_into::<web_sys::AbortSignal>().ok().map(JsSignal);
+    let options: FetchOptions<Js> = read(WHAT, options)?;
+    let context = fetch_context(&options, env, signal.as_ref())?;
     let Some(file_request) = file_request(&method, &headers) else {
         return Ok(JsValue::UNDEFINED);
     };
@@ -153,7 +172,7 @@ async fn cache_match(key: &JsValue, options: &JsValue, env: &JsValue) -> Result<
     use crate::hub::store::FileStore;
 
     let Some(key) = key.as_string() else { return Ok(None) };
-    let options = read_options(options)?;
+    let options: FetchOptions<Js> = read(WHAT, options)?;
     let context = fetch_context(&options, env, None)?;
     let (Some(file), Some(root)) = (parse_file_url(&context.endpoint, &key)?, context.cache_root.clone()) else {
         return Ok(None);
@@ -193,7 +212,7 @@ async fn cache_match(key: &JsValue, options: &JsValue, env: &JsValue) -> Result<
 }
 
 fn client<'a, C: Credentials>(
-    context: &'a FetchContext<impl Credentials>,
+    context: &'a HubContext<impl Credentials>,
     credentials: &'a C,
     endpoint: &crate::core::endpoint::Endpoint,
 ) -> HubClient<'a, platform::HttpTransport, C> {

@@ -1,134 +1,76 @@
-//! Reading option objects from JS, with a typed error for a wrong type.
+//! JS arguments into Rust: options objects through the core's serde
+//! structs (`core::options`, which says what is refused and how), the JS
+//! values they keep as they are, and the positional arguments (texts, ids).
 
-use js_sys::{Function, Reflect};
+use js_sys::Function;
+use serde::de::{DeserializeOwned, Error as _, Unexpected};
+use serde::{Deserialize, Deserializer};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::error::{ErrorCode, HubError};
-use crate::core::token::TokenOption;
+use crate::core::error::HubError;
+use crate::core::options::{self, wrong_type, JsValues};
 use crate::core::tokenizer::limits::{check_decode_ids, MAX_DECODE_IDS};
 
-/// A JS options object; `undefined`/`null` behave like `{}`.
-pub struct Options<'a> {
-    object: &'a JsValue,
-    what: &'static str,
+/// An options object (`undefined`/`null` are `{}`) as the struct `T`.
+pub fn read<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, HubError> {
+    options::read(what, serde_wasm_bindgen::Deserializer::from(value.clone()))
 }
 
-impl<'a> Options<'a> {
-    pub fn new(object: &'a JsValue, what: &'static str) -> Result<Self, HubError> {
-        if object.is_undefined() || object.is_null() || object.is_object() {
-            Ok(Options { object, what })
-        } else {
-            Err(wrong_type(what, "options", "an object"))
-        }
-    }
+/// The JS values options keep, each checked for its type as it is read.
+pub struct Js;
 
-    pub fn raw(&self, key: &str) -> Option<JsValue> {
-        if !self.object.is_object() {
-            return None;
-        }
-        Reflect::get(self.object, &key.into())
-            .ok()
-            .filter(|v| !v.is_undefined() && !v.is_null())
-    }
+impl JsValues for Js {
+    type Function = JsFunction;
+    type Signal = JsSignal;
+    type Any = JsAny;
+}
 
-    pub fn string(&self, key: &str) -> Result<Option<String>, HubError> {
-        self.raw(key)
-            .map(|v| v.as_string().ok_or_else(|| wrong_type(self.what, key, "a string")))
-            .transpose()
-    }
+/// A JS value, untouched.
+fn kept<'de, D: Deserializer<'de>>(d: D) -> Result<JsValue, D::Error> {
+    serde_wasm_bindgen::preserve::deserialize(d)
+}
 
-    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, HubError> {
-        match self.raw(key) {
-            None => Ok(default),
-            Some(v) => v.as_bool().ok_or_else(|| wrong_type(self.what, key, "true or false")),
-        }
-    }
+/// A function option (`progress_callback`, `authorize`).
+pub struct JsFunction(pub Function);
 
-    pub fn number(&self, key: &str) -> Result<Option<f64>, HubError> {
-        self.raw(key)
-            .map(|v| {
-                v.as_f64()
-                    .filter(|n| n.is_finite() && *n >= 0.0)
-                    .ok_or_else(|| wrong_type(self.what, key, "a non-negative number"))
-            })
-            .transpose()
-    }
-
-    /// An array option (a single value counts as a one-element array).
-    pub fn list(&self, key: &str) -> Option<Vec<JsValue>> {
-        self.raw(key).map(|v| {
-            if js_sys::Array::is_array(&v) {
-                js_sys::Array::from(&v).to_vec()
-            } else {
-                vec![v]
-            }
-        })
-    }
-
-    pub fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, HubError> {
-        self.list(key)
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|v| {
-                        v.as_string()
-                            .ok_or_else(|| wrong_type(self.what, key, "a list of strings"))
-                    })
-                    .collect()
-            })
-            .transpose()
-    }
-
-    pub fn object(&self, key: &str) -> Option<JsValue> {
-        self.raw(key).filter(|v| v.is_object())
-    }
-
-    pub fn function(&self, key: &str) -> Result<Option<Function>, HubError> {
-        self.raw(key)
-            .map(|v| {
-                v.dyn_into::<Function>()
-                    .map_err(|_| wrong_type(self.what, key, "a function"))
-            })
-            .transpose()
-    }
-
-    /// An `AbortSignal`, e.g. `signal`.
-    pub fn abort_signal(&self, key: &str) -> Result<Option<web_sys::AbortSignal>, HubError> {
-        self.raw(key)
-            .map(|v| {
-                v.dyn_into::<web_sys::AbortSignal>()
-                    .map_err(|_| wrong_type(self.what, key, "an AbortSignal"))
-            })
-            .transpose()
-    }
-
-    /// `token`: a string, or `false` for "send none even if HF_TOKEN is set".
-    pub fn token(&self) -> Result<TokenOption, HubError> {
-        match self.raw("token") {
-            None => Ok(TokenOption::Unset),
-            Some(v) if v.as_bool() == Some(false) => Ok(TokenOption::Disabled),
-            Some(v) if v.as_bool() == Some(true) => Ok(TokenOption::Required),
-            // Never quote the value: it may be a token of the wrong type.
-            Some(v) => v
-                .as_string()
-                .map(TokenOption::Value)
-                .ok_or_else(|| wrong_type(self.what, "token", "a string, true or false")),
-        }
+impl<'de> Deserialize<'de> for JsFunction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        kept(d)?
+            .dyn_into::<Function>()
+            .map(JsFunction)
+            .map_err(|_| D::Error::invalid_type(Unexpected::Other("another value"), &"a function"))
     }
 }
 
-pub fn wrong_type(what: &str, key: &str, expected: &str) -> HubError {
-    HubError::new(ErrorCode::InvalidOption, format!("{what}: `{key}` must be {expected}."))
+/// A `signal` option.
+pub struct JsSignal(pub web_sys::AbortSignal);
+
+impl<'de> Deserialize<'de> for JsSignal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        kept(d)?
+            .dyn_into::<web_sys::AbortSignal>()
+            .map(JsSignal)
+            .map_err(|_| D::Error::invalid_type(Unexpected::Other("another value"), &"an AbortSignal"))
+    }
+}
+
+/// Any JS value, checked where it is used.
+pub struct JsAny(pub JsValue);
+
+impl<'de> Deserialize<'de> for JsAny {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        kept(d).map(JsAny)
+    }
 }
 
 /// A required string argument, such as the text to encode.
-pub fn string_arg(value: &JsValue, what: &'static str, name: &str) -> Result<String, HubError> {
+pub fn string_arg(value: &JsValue, what: &str, name: &str) -> Result<String, HubError> {
     value.as_string().ok_or_else(|| wrong_type(what, name, "a string"))
 }
 
 /// Token ids from an Array, a typed array or BigInts, each checked, and
 /// counted against the decode limit before they are copied into wasm.
-pub fn ids_arg(value: &JsValue, what: &'static str) -> Result<Vec<u32>, HubError> {
+pub fn ids_arg(value: &JsValue, what: &str) -> Result<Vec<u32>, HubError> {
     if let Some(typed) = value.dyn_ref::<js_sys::Uint32Array>() {
         check_decode_ids(typed.length() as usize)?;
         return Ok(typed.to_vec());
@@ -154,4 +96,21 @@ pub fn ids_arg(value: &JsValue, what: &'static str) -> Result<Vec<u32>, HubError
         })
         .collect::<Result<Vec<u32>, HubError>>()
         .and_then(|ids| check_decode_ids(ids.len()).map(|()| ids))
+}
+
+/// A JS value as JSON (what `JSON.stringify` keeps: no functions, no undefined).
+pub fn to_json(value: &JsValue, what: &str, name: &str) -> Result<serde_json::Value, HubError> {
+    if value.is_undefined() {
+        return Ok(serde_json::Value::Null);
+    }
+    let bad = || {
+        wrong_type(
+            what,
+            name,
+            "plain JSON data (objects, arrays, strings, numbers, booleans)",
+        )
+    };
+    let text = js_sys::JSON::stringify(value).map_err(|_| bad())?;
+    let text = text.as_string().ok_or_else(bad)?;
+    serde_json::from_str(&text).map_err(|_| bad())
 }

@@ -3,12 +3,12 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::context::hub_context;
-use super::errors::to_js;
-use super::options::{string_arg, Options};
+use super::context::{hub_context, CallParts};
+use super::options::{read, string_arg, Js};
 use super::progress::report_progress;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
+use crate::core::options::settings::{CallSettings, LoadOptions};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
 use crate::core::routing::{sticky_key, Route, RouteFacts};
 use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE};
@@ -30,11 +30,10 @@ const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
 /// `progress_callback`); `proxied` the package's set of repos the Hub
 /// refused anonymously, which go straight to the proxy (see `core::routing`).
 #[wasm_bindgen(js_name = loadTokenizer)]
-pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue, proxied: JsValue) -> Result<JsTokenizer, JsValue> {
+pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue, proxied: JsValue) -> Result<JsTokenizer, HubError> {
     load_inner(&repo_id, &options, &env, &proxied)
         .await
         .map(|inner| JsTokenizer { inner })
-        .map_err(to_js)
 }
 
 async fn load_inner(
@@ -44,12 +43,22 @@ async fn load_inner(
     proxied: &JsValue,
 ) -> Result<LoadedTokenizer, HubError> {
     let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
-    let options = Options::new(options, FROM_PRETRAINED)?;
-    let revision = match options.string("revision")? {
-        Some(r) => Revision::parse(&r)?,
+    let options: LoadOptions<Js> = read(FROM_PRETRAINED, options)?;
+    let revision = match &options.revision {
+        Some(r) => Revision::parse(r)?,
         None => Revision::main(),
     };
-    let context = hub_context(&options, env)?;
+    let call = CallParts {
+        token: options.token.clone(),
+        cache_dir: options.cache_dir.as_deref(),
+        progress: options.progress_callback.as_ref(),
+        signal: options.signal.as_ref(),
+        settings: CallSettings {
+            local_files_only: options.local_files_only.unwrap_or(false),
+            ..CallSettings::default()
+        },
+    };
+    let context = hub_context(call, env)?;
     let report = |file: &str, progress: Progress| {
         if let Some(callback) = &context.progress {
             report_progress(callback, repo.as_str(), file, &progress);

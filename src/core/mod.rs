@@ -11,6 +11,7 @@ pub mod environment;
 pub mod error;
 pub mod fetch;
 pub mod forward_proxy;
+pub mod options;
 pub mod patterns;
 pub mod proxy;
 pub mod redact;

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth_files;
 pub mod blob_download;
 pub mod cached;
+pub mod calls;
 pub mod commit_cache;
 pub mod credentials;
 pub mod download;

@@ -1,6 +1,7 @@
 //! Browser: never a token. Nothing here reads the environment or sets a
 //! credential header; the package's build test scans the output for that.
 
+use super::fetch::FetchTransport;
 use crate::core::classify::AccessAdvice;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::proxy::ProxyCredentials;
@@ -16,8 +17,8 @@ pub fn proxy_transport(
     signal: Option<web_sys::AbortSignal>,
     headers: Vec<(String, String)>,
     credentials: Option<ProxyCredentials>,
-) -> super::HttpTransport {
-    super::HttpTransport {
+) -> FetchTransport {
+    FetchTransport {
         signal,
         headers,
         credentials,

@@ -4,6 +4,7 @@
 //! HTTP is the runtime's global `fetch` with `redirect: 'manual'`, so the
 //! token rule runs per hop in `hub::download`, as in the Node build.
 
+use super::fetch::FetchTransport;
 use crate::core::classify::AccessAdvice;
 use crate::core::error::HubError;
 use crate::core::proxy::ProxyCredentials;
@@ -57,8 +58,8 @@ pub fn proxy_transport(
     signal: Option<web_sys::AbortSignal>,
     headers: Vec<(String, String)>,
     credentials: Option<ProxyCredentials>,
-) -> super::HttpTransport {
-    super::HttpTransport {
+) -> FetchTransport {
+    FetchTransport {
         signal,
         headers,
         credentials,

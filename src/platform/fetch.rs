@@ -118,7 +118,7 @@ impl Transport for FetchTransport {
     }
 
     async fn pause(&self, millis: u32) {
-        super::sleep(millis).await
+        super::timer::sleep(millis).await
     }
 
     fn is_aborted(&self) -> bool {

@@ -30,11 +30,12 @@ mod timer;
 mod web_cache;
 pub use headers::header_list;
 pub use heap::heap_exhausted;
-use timer::sleep;
 pub use web_cache::web_cache;
 
 #[cfg(feature = "node")]
 mod node;
+#[cfg(feature = "node")]
+mod node_env;
 #[cfg(feature = "node")]
 mod node_file;
 #[cfg(feature = "node")]

@@ -1,8 +1,8 @@
 //! Node: the token comes from the option, `process.env` or the token file.
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
+use super::node_http::NodeHttpTransport;
 use crate::core::classify::AccessAdvice;
 use crate::core::error::HubError;
 use crate::core::token::{resolve_token, Token, TokenEnvironment, TokenOption};
@@ -16,8 +16,8 @@ pub fn proxy_transport(
     signal: Option<web_sys::AbortSignal>,
     _headers: Vec<(String, String)>,
     _credentials: Option<crate::core::proxy::ProxyCredentials>,
-) -> super::HttpTransport {
-    super::HttpTransport { signal }
+) -> NodeHttpTransport {
+    NodeHttpTransport { signal }
 }
 
 #[wasm_bindgen(module = "fs")]
@@ -32,12 +32,7 @@ extern "C" {
     fn os_homedir() -> Result<String, JsValue>;
 }
 
-/// `process.env[name]`, read now (not cached), so changes after import count.
-pub fn env_var(name: &str) -> Option<String> {
-    let process = Reflect::get(&js_sys::global(), &"process".into()).ok()?;
-    let env = Reflect::get(&process, &"env".into()).ok()?;
-    Reflect::get(&env, &name.into()).ok()?.as_string()
-}
+pub use super::node_env::env_var;
 
 struct NodeEnvironment;
 

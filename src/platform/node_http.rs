@@ -151,7 +151,7 @@ impl Transport for NodeHttpTransport {
     }
 
     async fn pause(&self, millis: u32) {
-        super::sleep(millis).await
+        super::timer::sleep(millis).await
     }
 
     fn is_aborted(&self) -> bool {
@@ -213,7 +213,7 @@ impl NodeHttpTransport {
 /// bytes (HF_HUB_DOWNLOAD_TIMEOUT).
 fn idle_timeout_ms(method: Method) -> u32 {
     let variable = request_timeout_variable(method == Method::Head);
-    timeout_millis(super::env_var(variable).as_deref())
+    timeout_millis(super::node_env::env_var(variable).as_deref())
 }
 
 const USER_AGENT: &str = concat!("hubguard/", env!("CARGO_PKG_VERSION"), "; node");

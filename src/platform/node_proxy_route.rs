@@ -20,7 +20,7 @@ extern "C" {
 
 /// The route for `url` now (the environment is read for each request).
 pub fn route(url: &Url) -> Result<Route, TransportError> {
-    route_for(url, super::env_var).map_err(|detail| TransportError {
+    route_for(url, super::node_env::env_var).map_err(|detail| TransportError {
         kind: TransportErrorKind::Proxy,
         detail,
     })

@@ -17,6 +17,10 @@ import sys
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "src"
 
 PATH = re.compile(r"\b(crate|super|self)((?:::\w+)+)(?:::\{([^}]*)\})?")
+# `use child::Item` in a module that declares `mod child;` (a path that starts
+# at one of its own submodules, without `self::`).
+CHILD_USE = re.compile(r"\buse\s+(\w+)((?:::\w+)*)(?:::\{([^}]*)\})?")
+MOD_DECL = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;", re.M)
 COMMENT = re.compile(r"//[^\n]*")
 TESTS = re.compile(r"\n#\[cfg\(test\)\]\s*\n\s*mod tests\s*\{")
 
@@ -60,12 +64,19 @@ def main():
         current = module_of(path)
         # A non-mod file `a/b.rs` is module a::b; `super` is then a.
         targets = set()
-        for m in PATH.finditer(code):
-            segments = [m.group(1)] + m.group(2).split("::")[1:]
+        children = set(MOD_DECL.findall(code))
+        matches = [(m.group(1), m.group(2), m.group(3)) for m in PATH.finditer(code)]
+        matches += [
+            ("self", "::" + m.group(1) + m.group(2), m.group(3))
+            for m in CHILD_USE.finditer(code)
+            if m.group(1) in children
+        ]
+        for head, tail, group in matches:
+            segments = [head] + tail.split("::")[1:]
             found = resolve(current, segments)
             if found:
                 targets.add(found)
-            for item in (m.group(3) or "").split(","):
+            for item in (group or "").split(","):
                 item = item.strip().split(" ")[0]
                 if item and item[0].islower() and item != "self":
                     found = resolve(current, segments + item.split("::"))
@@ -105,7 +116,10 @@ def main():
         if v not in index:
             visit(v)
     for cycle in cycles:
-        print("import cycle: " + " -> ".join(cycle))
+        print("import cycle among: " + ", ".join(cycle))
+        for v in cycle:
+            for w in sorted(edges[v] & set(cycle)):
+                print(f"  {v} uses {w}")
     if cycles:
         print(f"{len(cycles)} import cycle(s) between files; break each by moving the shared item into a module both can import.")
         return 1

@@ -39,7 +39,9 @@ async function call(fn, options, { env = {}, extra = '', before = '' } = {}) {
     import * as hubguard from 'hubguard';
     const events = [];
     ${before}
-    const options = { ...${JSON.stringify(options)}, progress_callback: (e) => events.push(e), ${extra} };
+    // Only the downloads report progress; the other calls refuse the key.
+    const progress = ${JSON.stringify(['downloadFile', 'snapshotDownload'].includes(fn))} ? { progress_callback: (e) => events.push(e) } : {};
+    const options = { ...${JSON.stringify(options)}, ...progress, ${extra} };
     try {
       const value = await hubguard[${JSON.stringify(fn)}](options);
       console.log(JSON.stringify({ ok: true, value, events }));

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::Promise;
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -23,8 +24,8 @@ use web_sys::Request;
 
 use self::config::{configure, ProxyConfig};
 use self::reply::{describe, Reply};
-use super::errors::to_js;
-use super::options::Options;
+use super::options::{read, JsSignal};
+use crate::core::error::HubError;
 use crate::core::proxy::{
     authorization, AccessEntry, Answer, AuthOutcome, Decision, InboundRequest, Limiter, LocalAddress, Outcome, Refusal,
     AUTHORIZE_FAILED,
@@ -55,8 +56,8 @@ pub struct JsHubProxy {
 impl JsHubProxy {
     /// The options of `createHubProxy` (README, index.d.ts).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<JsHubProxy, JsValue> {
-        let config = configure(&options).map_err(to_js)?;
+    pub fn new(options: JsValue) -> Result<JsHubProxy, HubError> {
+        let config = configure(&options)?;
         let limiter = RefCell::new(Limiter::new(config.limits));
         Ok(JsHubProxy {
             proxy: Rc::new(Proxy {
@@ -114,6 +115,19 @@ impl JsHubProxy {
     }
 }
 
+/// `handle`'s context, as the JS half builds it (server/proxy.cjs picks
+/// these keys, each of its type, from what the app passed).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HandleContext {
+    raw_target: Option<String>,
+    client_address: Option<String>,
+    local_address: Option<String>,
+    local_port: Option<f64>,
+    has_body: Option<bool>,
+    signal: Option<JsSignal>,
+}
+
 /// What the request said, read once.
 struct Inbound {
     method: String,
@@ -128,13 +142,11 @@ struct Inbound {
 
 impl Inbound {
     fn read(request: &Request, context: &JsValue) -> Inbound {
-        let context = Options::new(context, "handle").ok();
-        let string = |key: &str| context.as_ref().and_then(|c| c.string(key).ok().flatten());
-        let number = |key: &str| context.as_ref().and_then(|c| c.number(key).ok().flatten());
+        let context: HandleContext = read("handle", context).unwrap_or_default();
         let url = url::Url::parse(&request.url()).ok();
         // A Fetch-API Request's URL is already normalised (dot segments and
         // backslashes resolved); the Node adapter passes the raw target.
-        let target = string("rawTarget").unwrap_or_else(|| match &url {
+        let target = context.raw_target.unwrap_or_else(|| match &url {
             Some(u) => match u.query() {
                 Some(q) => format!("{}?{q}", u.path()),
                 None => u.path().to_owned(),
@@ -154,14 +166,11 @@ impl Inbound {
                     })
                 })
             });
-        let local = match (string("localAddress"), number("localPort")) {
-            (Some(ip), Some(port)) if port <= 65535.0 => LocalAddress::parse(&ip, port as u16),
+        let local = match (&context.local_address, context.local_port) {
+            (Some(ip), Some(port)) if (0.0..=65535.0).contains(&port) => LocalAddress::parse(ip, port as u16),
             _ => None,
         };
-        let has_body = request.body().is_some()
-            || context
-                .as_ref()
-                .is_some_and(|c| c.bool_or("hasBody", false).unwrap_or(false));
+        let has_body = request.body().is_some() || context.has_body.unwrap_or(false);
         Inbound {
             method: request.method(),
             target,
@@ -169,8 +178,8 @@ impl Inbound {
             has_body,
             host,
             local,
-            client: string("clientAddress"),
-            signal: context.as_ref().and_then(|c| c.abort_signal("signal").ok().flatten()),
+            client: context.client_address,
+            signal: context.signal.map(|s| s.0),
         }
     }
 }

@@ -10,6 +10,6 @@ pub mod url;
 pub use answer::{
     answer_from_file, answer_from_metadata, failure, kept_headers, serve_as_path, Failure, FileAnswer, FileFacts,
 };
-pub use options::{check_keys, options_error, FetchOptions};
+pub use options::FetchOptions;
 pub use request::{file_request, ByteRange, FileRequest};
 pub use url::{parse_file_url, HubFile};

@@ -1,8 +1,8 @@
 //! The proxy's allowlist: exact repos, optionally pinned to revisions and
 //! files. Empty means nothing is served.
 
+use super::rejection::Rejection;
 use super::target::ProxyTarget;
-use super::Rejection;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
 

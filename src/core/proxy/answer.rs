@@ -7,8 +7,8 @@ use url::Url;
 
 use super::allow::AllowList;
 use super::headers::{filter_outbound, header_text, safety_headers};
+use super::rejection::Rejection;
 use super::target::{hub_path_target, ProxyTarget};
-use super::Rejection;
 use crate::core::classify::PROXY_REFUSED_CODE;
 use crate::core::endpoint::Endpoint;
 

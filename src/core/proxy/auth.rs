@@ -8,7 +8,7 @@
 //! - anything else, or a throw: 500 with a generic message, and the reason
 //!   goes to the access log, without the request's header values.
 
-use super::Rejection;
+use super::rejection::Rejection;
 use crate::core::redact::scrub;
 use crate::core::repo::truncate_for_message;
 

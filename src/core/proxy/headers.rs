@@ -2,7 +2,7 @@
 //! goes back is scrubbed of; the headers that keep a file from running as
 //! the app; and the CORS answer.
 
-use super::Rejection;
+use super::rejection::Rejection;
 use crate::core::redact::{redact_secrets, scrub};
 
 /// Inbound: only what a file download needs. Cookie, Authorization and

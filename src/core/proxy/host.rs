@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use super::Rejection;
+use super::rejection::Rejection;
 use crate::core::repo::truncate_for_message;
 
 /// A listed name: `app.example` (any port) or `app.example:8443`.

@@ -11,7 +11,7 @@
 //! The same parser reads the Hub's own redirect targets (`hub_path_target`),
 //! so the allow list can be checked again at every hop.
 
-use super::Rejection;
+use super::rejection::Rejection;
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use tokenizers::{EncodeInput, PostProcessor, TruncationDirection, TruncationPara
 
 use super::config::Side;
 use super::generation::{assistant_mask, Span};
-use super::{shown_token, LoadedTokenizer};
+use super::loaded::{shown_token, LoadedTokenizer};
 use crate::core::error::{ErrorCode, HubError};
 
 /// The most tokens padding may produce in one call (16 Mi, far above any
@@ -106,7 +106,7 @@ impl LoadedTokenizer {
         spans: Option<&[Vec<Span>]>,
     ) -> Result<BatchEncoding, HubError> {
         let bytes = |list: &[&str]| list.iter().map(|t| t.len()).sum::<usize>();
-        super::check_text_size(bytes(texts) + pairs.map_or(0, bytes))?;
+        super::limits::check_text_size(bytes(texts) + pairs.map_or(0, bytes))?;
         if let Some(pairs) = pairs {
             if pairs.len() != texts.len() {
                 return Err(bad_option(format!(

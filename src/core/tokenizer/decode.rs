@@ -5,7 +5,7 @@
 use tokenizers::DecoderWrapper;
 
 use super::limits::{check_decode_bytes, check_decode_ids, MAX_DECODE_BYTES};
-use super::LoadedTokenizer;
+use super::loaded::LoadedTokenizer;
 use crate::core::error::HubError;
 
 /// Calls with at most this many ids sum their tokens' lengths exactly;
@@ -21,7 +21,7 @@ impl LoadedTokenizer {
     fn decode_checked(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String, HubError> {
         self.inner
             .decode(ids, skip_special_tokens)
-            .map_err(super::failed("decode"))
+            .map_err(super::loaded::failed("decode"))
     }
 
     /// `clean_up` `None`: the config's `clean_up_tokenization_spaces`.

@@ -26,7 +26,7 @@
 //! A file over its cap is INVALID_TOKENIZER (the repo is at fault); an
 //! input over its cap is INVALID_OPTION (the caller can split it).
 
-use super::{CHAT_TEMPLATE_FILE, TOKENIZER_FILE};
+use super::file::{CHAT_TEMPLATE_FILE, TOKENIZER_FILE};
 use crate::core::error::{ErrorCode, HubError};
 
 pub const MAX_TOKENIZER_JSON_BYTES: u64 = 64 << 20;

@@ -13,10 +13,9 @@
 use serde_json::Value;
 
 use super::config::ChatTemplates;
-use super::{invalid, LoadedTokenizer};
+use super::file::{invalid, CHAT_TEMPLATE_FILE};
+use super::loaded::LoadedTokenizer;
 use crate::core::error::HubError;
-
-pub const CHAT_TEMPLATE_FILE: &str = "chat_template.jinja";
 
 impl LoadedTokenizer {
     /// Use `bytes` (the content of chat_template.jinja) as the chat template,

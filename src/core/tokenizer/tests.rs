@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::core::error::ErrorCode;
 
 const TINY: &str = r#"{
   "version": "1.0", "truncation": {"direction": "Right", "max_length": 2, "strategy": "LongestFirst", "stride": 0},

@@ -16,7 +16,7 @@
 use tokenizers::utils::truncation::truncate_encodings;
 use tokenizers::{EncodeInput, Encoding, PostProcessor, PostProcessorWrapper, TruncationParams};
 
-use super::LoadedTokenizer;
+use super::loaded::LoadedTokenizer;
 
 impl LoadedTokenizer {
     /// Rows of `texts` (with `pairs`), truncated by `params`; character

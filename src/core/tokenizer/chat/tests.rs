@@ -6,8 +6,13 @@ use serde_json::json;
 
 use minijinja::{AutoEscape, Environment};
 
+use super::super::loaded::LoadedTokenizer;
+use super::super::sandbox;
 use super::engine::{syntax, MAX_CALLER_TEMPLATES};
+use super::errors::TemplateOrigin;
 use super::*;
+use crate::core::error::{ErrorCode, HubError};
+use minijinja::value::Value as JinjaValue;
 
 const TOKENIZER: &str = r#"{"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
     "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,

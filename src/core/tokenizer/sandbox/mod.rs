@@ -52,6 +52,7 @@ mod guard;
 mod operators;
 mod output;
 mod rewrite;
+mod walk;
 mod widths;
 
 pub use guard::Guard;

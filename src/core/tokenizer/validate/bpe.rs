@@ -2,7 +2,7 @@
 
 use tokenizers::models::bpe::{Merges, Vocab};
 
-use super::super::shown_token;
+use super::super::loaded::shown_token;
 
 /// Before the crate's `BpeBuilder::build` sees these merges. For each merge
 /// `(a, b)` whose parts are in the vocabulary, the builder copies `a` and `b`

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::super::shown_token;
+use super::super::loaded::shown_token;
 use super::empty_match::can_match_empty;
 
 /// The normalizer's JSON, before the crate parses it, nested in Sequences

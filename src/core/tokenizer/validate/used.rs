@@ -7,7 +7,7 @@ use tokenizers::processors::template::{Piece, Sequence as Input, TemplateProcess
 use tokenizers::processors::PostProcessorWrapper;
 use tokenizers::{Model, Tokenizer};
 
-use super::super::shown_token;
+use super::super::loaded::shown_token;
 
 /// FixedLength splits text into chunks of `length` characters
 /// (`chunks(length)`, which panics on 0).

@@ -6,10 +6,6 @@
 //! - `platform` implements that seam with the JS runtime's `fetch` (wasm only).
 //! - `bindings` is the wasm-bindgen boundary (wasm only).
 
-// Helpers that only the server's proxy uses are idle in the browser build;
-// the edge build is the proxy alone, so the tokenizer side is idle there.
-#![cfg_attr(any(feature = "browser", feature = "edge"), allow(dead_code, unused_imports))]
-
 pub mod core;
 pub mod hub;
 

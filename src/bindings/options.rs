@@ -8,8 +8,12 @@ use serde::{Deserialize, Deserializer};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::HubError;
-use crate::core::options::{self, wrong_type, JsValues};
-use crate::core::tokenizer::limits::{check_decode_ids, MAX_DECODE_IDS};
+use crate::core::options::{self, JsValues};
+#[cfg(not(feature = "edge"))]
+use crate::core::{
+    options::wrong_type,
+    tokenizer::limits::{check_decode_ids, MAX_DECODE_IDS},
+};
 
 /// An options object (`undefined`/`null` are `{}`) as the struct `T`.
 pub fn read<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, HubError> {
@@ -54,7 +58,9 @@ impl<'de> Deserialize<'de> for JsSignal {
     }
 }
 
-/// Any JS value, checked where it is used.
+/// Any JS value, checked where it is used (by the tokenizer side only, which
+/// the proxy-only edge build leaves out).
+#[cfg_attr(feature = "edge", allow(dead_code))]
 pub struct JsAny(pub JsValue);
 
 impl<'de> Deserialize<'de> for JsAny {
@@ -64,12 +70,14 @@ impl<'de> Deserialize<'de> for JsAny {
 }
 
 /// A required string argument, such as the text to encode.
+#[cfg(not(feature = "edge"))]
 pub fn string_arg(value: &JsValue, what: &str, name: &str) -> Result<String, HubError> {
     value.as_string().ok_or_else(|| wrong_type(what, name, "a string"))
 }
 
 /// Token ids from an Array, a typed array or BigInts, each checked, and
 /// counted against the decode limit before they are copied into wasm.
+#[cfg(not(feature = "edge"))]
 pub fn ids_arg(value: &JsValue, what: &str) -> Result<Vec<u32>, HubError> {
     if let Some(typed) = value.dyn_ref::<js_sys::Uint32Array>() {
         check_decode_ids(typed.length() as usize)?;
@@ -99,6 +107,7 @@ pub fn ids_arg(value: &JsValue, what: &str) -> Result<Vec<u32>, HubError> {
 }
 
 /// A JS value as JSON (what `JSON.stringify` keeps: no functions, no undefined).
+#[cfg(not(feature = "edge"))]
 pub fn to_json(value: &JsValue, what: &str, name: &str) -> Result<serde_json::Value, HubError> {
     if value.is_undefined() {
         return Ok(serde_json::Value::Null);

@@ -5,7 +5,7 @@ use super::fetch::FetchTransport;
 use crate::core::classify::AccessAdvice;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::proxy::ProxyCredentials;
-use crate::core::token::{Token, TokenOption};
+use crate::core::token::TokenOption;
 use crate::hub::credentials::{Anonymous, Credentials};
 use crate::hub::store::{FileStore, FileWriter, IoError};
 

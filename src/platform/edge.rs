@@ -46,14 +46,6 @@ pub fn configured_credentials(option: TokenOption) -> Result<impl Credentials, H
     Ok(OptionCredentials { option })
 }
 
-pub fn page_url() -> Option<String> {
-    None
-}
-
-pub fn cache_root(_option: Option<&str>) -> Option<String> {
-    None
-}
-
 pub fn proxy_transport(
     signal: Option<web_sys::AbortSignal>,
     headers: Vec<(String, String)>,

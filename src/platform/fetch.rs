@@ -48,11 +48,13 @@ pub struct FetchBody {
 
 impl FetchBody {
     /// The body as a stream, to hand on without reading it (the proxy).
+    #[cfg(feature = "browser")]
     pub fn into_stream(self) -> Option<ReadableStream> {
         self.stream
     }
 
     /// The same, as the proxy's JS half takes it.
+    #[cfg(feature = "edge")]
     pub fn into_source(self) -> Option<JsValue> {
         self.stream.map(Into::into)
     }

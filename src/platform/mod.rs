@@ -27,9 +27,13 @@ mod heap;
 /// Freed small blocks kept for reuse, in front of Talc (see its docs).
 mod small_blocks;
 mod timer;
+#[cfg(not(feature = "edge"))]
 mod web_cache;
+// The proxy's binding reads a request's headers (server builds).
+#[cfg(any(feature = "node", feature = "edge"))]
 pub use headers::header_list;
 pub use heap::heap_exhausted;
+#[cfg(not(feature = "edge"))]
 pub use web_cache::web_cache;
 
 #[cfg(feature = "node")]
@@ -67,6 +71,4 @@ pub use fetch::FetchTransport as HttpTransport;
 #[cfg(feature = "edge")]
 mod edge;
 #[cfg(feature = "edge")]
-pub use edge::{cache_root, configured_credentials, env_var, page_url, proxy_transport, ADVICE};
-#[cfg(feature = "edge")]
-pub use fetch::FetchTransport as HttpTransport;
+pub use edge::{configured_credentials, env_var, proxy_transport, ADVICE};

@@ -41,13 +41,15 @@ mod node;
 #[cfg(feature = "node")]
 mod node_env;
 #[cfg(feature = "node")]
-mod node_fs;
+mod node_file;
 #[cfg(feature = "node")]
-mod node_gc;
+mod node_fs;
 #[cfg(feature = "node")]
 mod node_http;
 #[cfg(feature = "node")]
 mod node_proxy_route;
+#[cfg(feature = "node")]
+mod node_writer;
 #[cfg(feature = "node")]
 pub use node::{cache_root, configured_credentials, env_var, page_url, proxy_transport, Store, ADVICE};
 #[cfg(feature = "node")]

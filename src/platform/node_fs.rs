@@ -1,36 +1,16 @@
-//! Node's filesystem for the cache, through `node:fs/promises`.
+//! Node's filesystem for the cache, through `node:fs/promises`. Writing a
+//! download and hashing it is `node_writer.rs`'s.
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
+use super::node_file::{call, create_hash, error_code, hash_file, io_error, is_missing, number};
+use super::node_writer::NodeWriter;
 use crate::core::cache::git_blob_header;
-use crate::hub::store::{FileStore, FileWriter, IoError};
-
-#[wasm_bindgen(module = "node:crypto")]
-extern "C" {
-    type Hash;
-    #[wasm_bindgen(js_name = createHash)]
-    fn create_hash(algorithm: &str) -> Hash;
-    #[wasm_bindgen(method)]
-    fn update(this: &Hash, data: &Uint8Array);
-    #[wasm_bindgen(method)]
-    fn digest(this: &Hash, encoding: &str) -> String;
-}
+use crate::hub::store::{FileStore, IoError};
 
 #[wasm_bindgen(module = "node:fs/promises")]
 extern "C" {
-    /// `FileHandle` from `open()`.
-    type FileHandle;
-    #[wasm_bindgen(method)]
-    fn write(this: &FileHandle, data: &Uint8Array) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn read(this: &FileHandle, buffer: &Uint8Array, offset: u32, length: u32, position: JsValue) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn close(this: &FileHandle) -> js_sys::Promise;
-
-    fn open(path: &str, flags: &str) -> js_sys::Promise;
     fn stat(path: &str) -> js_sys::Promise;
     fn utimes(path: &str, atime: f64, mtime: f64) -> js_sys::Promise;
     #[wasm_bindgen(js_name = writeFile)]
@@ -51,149 +31,8 @@ extern "C" {
 
 pub struct NodeStore;
 
-/// Bytes per read when hashing a partial file, and per write: few large
-/// writes cost far less than one promise per network chunk, and memory stays
-/// bounded.
-const BLOCK: u32 = 1 << 20;
-
-/// Writes in blocks and hashes each block with node:crypto on its way out.
-/// A block's write runs in libuv's thread pool while the download goes on
-/// reading the next one: awaiting each write before reading on made a
-/// 200 MB download wait ~0.6 s on the disk.
-pub struct NodeWriter {
-    handle: FileHandle,
-    hash: Hash,
-    pending: Vec<u8>,
-    /// Two JS-side buffers, reused for every block: one is being written
-    /// while the next block fills the other. (A fresh buffer per block
-    /// would leave hundreds of megabytes of garbage on a large download.)
-    buffers: [Uint8Array; 2],
-    filling: usize,
-    /// The write under way and the bytes it was given. Wrapped in a future
-    /// at once, so a failure is handled (Node would call an unawaited
-    /// rejected promise unhandled); `close` always waits for it.
-    in_flight: Option<(JsFuture, Uint8Array)>,
-}
-
-impl NodeWriter {
-    async fn flush(&mut self) -> Result<(), IoError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let length = self.pending.len() as u32;
-        if self.buffers[self.filling].length() < length {
-            self.buffers[self.filling] = Uint8Array::new_with_length(length);
-        }
-        let block = self.buffers[self.filling].subarray(0, length);
-        block.copy_from(&self.pending);
-        self.pending.clear();
-        self.hash.update(&block);
-        // The previous block lands first: one write at a time keeps the
-        // file's bytes in order.
-        self.settle().await?;
-        self.in_flight = Some((JsFuture::from(self.handle.write(&block)), block));
-        self.filling ^= 1;
-        Ok(())
-    }
-
-    /// Wait for the write under way; `write` may take fewer bytes than
-    /// offered, so go on until all are in.
-    async fn settle(&mut self) -> Result<(), IoError> {
-        let Some((write, mut rest)) = self.in_flight.take() else {
-            return Ok(());
-        };
-        let mut result = write.await;
-        loop {
-            let written = number(&result.map_err(io_error)?, "bytesWritten") as u32;
-            if written == 0 {
-                return Err(IoError {
-                    detail: "the file system accepted no bytes".into(),
-                });
-            }
-            rest = rest.subarray(written, rest.length());
-            if rest.length() == 0 {
-                return Ok(());
-            }
-            result = call(self.handle.write(&rest)).await;
-        }
-    }
-
-    /// Hash what the file already holds (appending to a partial download).
-    async fn hash_existing(&self, path: &str) -> Result<(), IoError> {
-        hash_file(path, &self.hash).await
-    }
-}
-
-/// Feed the file's bytes to `hash`, a block at a time.
-async fn hash_file(path: &str, hash: &Hash) -> Result<(), IoError> {
-    let reader: FileHandle = call(open(path, "r")).await.map_err(io_error)?.unchecked_into();
-    let buffer = Uint8Array::new_with_length(BLOCK);
-    let outcome = loop {
-        match call(reader.read(&buffer, 0, BLOCK, JsValue::NULL)).await {
-            Ok(result) => match number(&result, "bytesRead") as u32 {
-                0 => break Ok(()),
-                n => hash.update(&buffer.subarray(0, n)),
-            },
-            Err(e) => break Err(io_error(e)),
-        }
-    };
-    let _ = call(reader.close()).await;
-    outcome
-}
-
-impl FileWriter for NodeWriter {
-    async fn write(&mut self, bytes: &[u8]) -> Result<(), IoError> {
-        self.pending.extend_from_slice(bytes);
-        if self.pending.len() >= BLOCK as usize {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    async fn close(mut self) -> Result<String, IoError> {
-        let flushed = self.flush().await;
-        // Even after a failure: no write may still be running once closed.
-        let settled = self.settle().await;
-        let flushed = flushed.and(settled);
-        let closed = call(self.handle.close()).await.map(|_| ()).map_err(io_error);
-        flushed.and(closed)?;
-        Ok(self.hash.digest("hex"))
-    }
-}
-
-fn number(object: &JsValue, key: &str) -> f64 {
-    Reflect::get(object, &key.into())
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0)
-}
-
 async fn stat_of(path: &str) -> Option<JsValue> {
     call(stat(path)).await.ok()
-}
-
-/// `ENOSPC: no space left on device, ...` style: the code, then the message.
-fn io_error(error: JsValue) -> IoError {
-    let field = |name: &str| Reflect::get(&error, &name.into()).ok().and_then(|v| v.as_string());
-    let detail = match (field("code"), field("message")) {
-        (Some(code), Some(message)) if message.starts_with(&code) => message,
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (_, Some(message)) => message,
-        _ => "unknown error".to_owned(),
-    };
-    IoError { detail }
-}
-
-fn error_code(error: &JsValue) -> Option<String> {
-    Reflect::get(error, &"code".into()).ok().and_then(|v| v.as_string())
-}
-
-fn is_missing(error: &JsValue) -> bool {
-    error_code(error).as_deref() == Some("ENOENT")
-}
-
-async fn call(promise: js_sys::Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
 }
 
 fn options(pairs: &[(&str, JsValue)]) -> Object {
@@ -323,27 +162,7 @@ impl FileStore for NodeStore {
 
     async fn open_writer(&self, path: &str, append: bool) -> Result<NodeWriter, IoError> {
         make_parent(path).await?;
-        let handle = call(open(path, if append { "a" } else { "w" }))
-            .await
-            .map_err(io_error)?;
-        let writer = NodeWriter {
-            handle: handle.unchecked_into(),
-            hash: create_hash("sha256"),
-            pending: Vec::with_capacity(BLOCK as usize + (64 << 10)),
-            buffers: [
-                Uint8Array::new_with_length(BLOCK + (64 << 10)),
-                Uint8Array::new_with_length(BLOCK + (64 << 10)),
-            ],
-            filling: 0,
-            in_flight: None,
-        };
-        if append {
-            if let Err(e) = writer.hash_existing(path).await {
-                let _ = call(writer.handle.close()).await;
-                return Err(e);
-            }
-        }
-        Ok(writer)
+        NodeWriter::open(path, append).await
     }
 
     async fn rename(&self, from: &str, to: &str) -> Result<(), IoError> {

@@ -4,8 +4,9 @@
 //! a large download's peak memory grows with the file whatever we do with the
 //! bytes, and it is slower. An `IncomingMessage` stops reading from the socket
 //! when we stop pulling (measured: docs/BENCHMARKS.md, "Design
-//! measurements"). Redirects are never followed here, so the token rule runs
-//! per hop in `hub::download`.
+//! measurements"), and a body read here frees each buffer once copied
+//! (`node_body.cjs`). Redirects are never followed here, so the token rule
+//! runs per hop in `hub::download`.
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -38,6 +39,16 @@ extern "C" {
     type Readable;
     #[wasm_bindgen(static_method_of = Readable, js_name = toWeb)]
     fn to_web(stream: &IncomingMessage, options: &Object) -> ReadableStream;
+}
+
+#[wasm_bindgen(module = "/src/platform/node_body.cjs")]
+extern "C" {
+    /// Frees a chunk's memory now (it reads as empty afterwards).
+    fn release(chunk: &JsValue);
+    /// Frees each socket read of the message's connection once parsed;
+    /// gives the function that stops it.
+    #[wasm_bindgen(js_name = releaseSocketReads)]
+    fn release_socket_reads(message: &IncomingMessage) -> Function;
 }
 
 #[wasm_bindgen]
@@ -79,6 +90,8 @@ pub struct NodeHttpBody {
     message: Option<IncomingMessage>,
     /// The message's async iterator, made on the first read.
     chunks: Option<js_sys::AsyncIterator>,
+    /// Stops freeing the connection's socket reads (set on the first read).
+    stop_releasing: Option<Function>,
     finished: bool,
     signal: Option<AbortSignal>,
 }
@@ -130,6 +143,7 @@ impl Transport for NodeHttpTransport {
             body: NodeHttpBody {
                 message: Some(message),
                 chunks: None,
+                stop_releasing: None,
                 finished: false,
                 signal: self.signal.clone(),
             },
@@ -239,6 +253,12 @@ impl NodeHttpBody {
         self.message.take().map(Into::into)
     }
 
+    fn stop_releasing(&mut self) {
+        if let Some(stop) = self.stop_releasing.take() {
+            let _ = stop.call0(&JsValue::UNDEFINED);
+        }
+    }
+
     fn dropped(&self, e: &JsValue) -> TransportError {
         let kind = if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
             TransportErrorKind::Aborted
@@ -265,6 +285,7 @@ impl Body for NodeHttpBody {
                     .unchecked_into();
                 let made: js_sys::AsyncIterator = make.call0(message).map_err(|e| self.dropped(&e))?.unchecked_into();
                 self.chunks = Some(made.clone());
+                self.stop_releasing = Some(release_socket_reads(message));
                 made
             }
         };
@@ -273,11 +294,14 @@ impl Body for NodeHttpBody {
             .map_err(|e| self.dropped(&e))?;
         if Reflect::get(&step, &"done".into()).is_ok_and(|d| d.is_truthy()) {
             self.finished = true;
+            self.stop_releasing();
             return Ok(None);
         }
         let value = Reflect::get(&step, &"value".into()).map_err(|e| self.dropped(&e))?;
-        let chunk = value.unchecked_into::<Uint8Array>().to_vec();
-        super::node_gc::note_bytes_read(chunk.len());
+        let chunk = value.unchecked_ref::<Uint8Array>().to_vec();
+        // Ours alone (node:http's copy of this piece of body): freed now
+        // rather than when V8 next collects.
+        release(&value);
         Ok(Some(chunk))
     }
 }
@@ -287,6 +311,7 @@ impl Body for NodeHttpBody {
 /// connection goes back to the pool; one still arriving is cut.
 impl Drop for NodeHttpBody {
     fn drop(&mut self) {
+        self.stop_releasing();
         let Some(message) = &self.message else { return };
         if self.finished || message.readable_ended() {
             return;

@@ -15,9 +15,9 @@ use super::cached::CachedHub;
 use super::credentials::Credentials;
 use super::download::FileRef;
 use super::progress::Progress;
-use super::store::FileStore;
+use super::store::{read_ref, FileStore};
 use super::transport::Transport;
-use crate::core::cache::{parse_commit, RepoCache};
+use crate::core::cache::RepoCache;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::patterns::{selected, Patterns};
 use crate::core::repo::{RepoId, RepoType, Revision};
@@ -112,12 +112,7 @@ async fn record_ref(
     commit: &str,
 ) -> Result<(), HubError> {
     let path = cache.reference(revision);
-    let current = store.read(&path).await.ok().flatten();
-    if current
-        .and_then(|c| parse_commit(&String::from_utf8_lossy(&c)))
-        .as_deref()
-        == Some(commit)
-    {
+    if read_ref(store, cache, revision).await.as_deref() == Some(commit) {
         return Ok(());
     }
     store.write_atomic(&path, commit.as_bytes()).await.map_err(|e| {
@@ -144,8 +139,7 @@ async fn from_cache(
     let commit = if request.revision.is_commit_hash() {
         Some(request.revision.as_str().to_owned())
     } else {
-        let text = store.read(&cache.reference(&request.revision)).await.ok().flatten();
-        text.and_then(|t| parse_commit(&String::from_utf8_lossy(&t)))
+        read_ref(store, cache, &request.revision).await
     };
     if let Some(commit) = commit {
         let dir = snapshot_dir(cache, &commit);

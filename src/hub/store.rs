@@ -1,7 +1,30 @@
 //! The filesystem half of the I/O seam: just what the cache needs.
 
 use super::download::FileRef;
+use crate::core::cache::{parse_commit, RepoCache};
 use crate::core::error::{ErrorCode, HubError};
+use crate::core::repo::Revision;
+
+/// A ref file (`refs/{revision}`) holds one commit hash: a larger one is no
+/// ref (it is never read whole).
+pub const MAX_REF_BYTES: u64 = 1024;
+/// The token files (`token`, `stored_tokens`): far above any real one.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 1 << 20;
+
+/// A small file of the cache or of `HF_HOME`, read whole only if it holds at
+/// most `max` bytes; `None` if it is missing, unreadable or larger.
+pub async fn read_small(store: &impl FileStore, path: &str, max: u64) -> Option<Vec<u8>> {
+    if store.size(path).await? > max {
+        return None;
+    }
+    store.read(path).await.ok()?.filter(|bytes| bytes.len() as u64 <= max)
+}
+
+/// The commit `refs/{revision}` names in the cache, if it names a sound one.
+pub async fn read_ref(store: &impl FileStore, cache: &RepoCache, revision: &Revision) -> Option<String> {
+    let text = read_small(store, &cache.reference(revision), MAX_REF_BYTES).await?;
+    parse_commit(&String::from_utf8_lossy(&text))
+}
 
 /// A filesystem failure; `detail` is the runtime's reason (e.g. `ENOSPC`).
 #[derive(Clone, Debug, PartialEq, Eq)]

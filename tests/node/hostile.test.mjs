@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runScript } from './support/consumer.mjs';
@@ -51,6 +51,30 @@ test('an 80 MB tokenizer_config.json is refused by its size, before it is parsed
   assert.equal(r.ok, false);
   assert.equal(r.code, 'INVALID_TOKENIZER', r.message);
   assert.match(r.message, /tokenizer_config\.json in hostile\/big-config is 80\.0 MiB.*at most 16\.0 MiB/);
+});
+
+test('a file read whole that the Hub announces over its cap is refused before its download: nothing reaches the cache', async () => {
+  const big = Buffer.alloc(80 << 20, ' ');
+  big.write('{}', 0);
+  await local.ready;
+  local.hub.addRepo({ id: 'hostile/big-config-cached', files: { ...llamaFiles(), 'tokenizer_config.json': big } });
+  const cache = mkdtempSync(path.join(tmpdir(), 'hubguard-cap-'));
+  const r = await hostile(
+    `return caught(() => AutoTokenizer.from_pretrained('hostile/big-config-cached'));`,
+    { HF_HUB_CACHE: cache },
+  );
+  assert.equal(r.code, 'INVALID_TOKENIZER', r.message);
+  const kept = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) kept.push([full, statSync(full).size]);
+    }
+  };
+  walk(cache);
+  const large = kept.filter(([, size]) => size > (1 << 20));
+  assert.deepEqual(large, [], 'no part of the 80 MB file was written to the cache');
 });
 
 test('a download that goes on past its announced size stops there, and nothing is kept', async () => {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::credentials::Credentials;
 use super::download::HubClient;
-use super::store::{FileStore, IoError};
+use super::store::{read_small, FileStore, IoError, MAX_TOKEN_FILE_BYTES};
 use super::transport::Transport;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::stored_tokens::{mask, name_from_whoami, refuse_org_token, StoredTokens};
@@ -47,18 +47,18 @@ impl<S: FileStore> AuthFiles<'_, S> {
     /// The named tokens; a missing or unreadable file is none (configparser
     /// skips files it cannot open).
     pub async fn stored(&self) -> StoredTokens {
-        match self.store.read(&self.stored_file).await {
-            Ok(Some(bytes)) => match std::str::from_utf8(&bytes) {
+        match read_small(self.store, &self.stored_file, MAX_TOKEN_FILE_BYTES).await {
+            Some(bytes) => match std::str::from_utf8(&bytes) {
                 Ok(text) => StoredTokens::parse(text),
                 Err(_) => StoredTokens::default(),
             },
-            _ => StoredTokens::default(),
+            None => StoredTokens::default(),
         }
     }
 
     /// The token file's token, cleaned.
     async fn file_token(&self) -> Option<String> {
-        let bytes = self.store.read(&self.token_file).await.ok()??;
+        let bytes = read_small(self.store, &self.token_file, MAX_TOKEN_FILE_BYTES).await?;
         Some(clean_token(&String::from_utf8_lossy(&bytes))).filter(|t| !t.is_empty())
     }
 

@@ -17,9 +17,9 @@ use super::credentials::Credentials;
 use super::download::{FileRef, Followed, HubClient};
 use super::progress::Progress;
 use super::recent::Recent;
-use super::store::FileStore;
+use super::store::{read_ref, FileStore};
 use super::transport::{Method, Transport};
-use crate::core::cache::{parse_commit, RepoCache};
+use crate::core::cache::RepoCache;
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::fetch::{
     answer_from_file, answer_from_metadata, failure, kept_headers, Failure, FileAnswer, FileFacts, FileRequest,
@@ -53,6 +53,7 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
         let lookup = Lookup {
             no_download: request.head || request.range.is_some(),
             recent,
+            max_bytes: None,
         };
         let resolved = match self.resolve(file, on_progress, lookup).await {
             Ok(resolved) => resolved,
@@ -102,8 +103,7 @@ impl<T: Transport, C: Credentials, S: FileStore> CachedHub<'_, T, C, S> {
                 .exists(&format!("{}/snapshots/{}", cache.dir(), file.revision))
                 .await;
         }
-        let text = self.store.read(&cache.reference(&file.revision)).await.ok().flatten();
-        text.and_then(|t| parse_commit(&String::from_utf8_lossy(&t))).is_some()
+        read_ref(self.store, &cache, &file.revision).await.is_some()
     }
 }
 

@@ -28,4 +28,4 @@ pub mod warm_load;
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
-mod hostile_tests;
+mod tests;

@@ -187,6 +187,7 @@ async fn cache_match(key: &JsValue, options: &JsValue, env: &JsValue) -> Result<
     let lookup = Lookup {
         no_download: true,
         recent: Some(recent()),
+        ..Lookup::default()
     };
     let resolved = cached.resolve(&file, &|_| {}, lookup).await?;
     let Some(found) = resolved.cached else { return Ok(None) };

@@ -26,7 +26,7 @@ WHEEL_FIXTURES := tests/.fixtures/minilm/tokenizer.json
 # A throwaway npm project that installs the packed package, as a user would.
 CONSUMER := target/consumer
 
-.PHONY: pkg pkg-edge demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-proxy-load bench-download bench-next bench-isolation bench-models fuzz clean
+.PHONY: pkg pkg-edge demo test tools deps lint consumer www www-build test-rust test-node test-types test-python test-browser bench bench-proxy bench-proxy-load bench-download bench-next bench-isolation bench-models bench-compare fuzz clean
 
 tools:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -174,6 +174,11 @@ bench-download: tools deps consumer
 # package when BASELINE names one (a node_modules/hubguard folder).
 bench-isolation: tools deps consumer
 	node tests/bench/isolation.mjs
+
+# This build against an earlier one (BASELINE: its node_modules/hubguard
+# folder), side by side in one run: warm loads and encode speed.
+bench-compare: tools deps consumer
+	node tests/bench/compare.mjs
 
 # Transformers.js loading a 200 MB gated ONNX model: alone, with
 # configureTransformers, and with env.fetch = hubFetch; cold and warm.

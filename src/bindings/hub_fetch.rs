@@ -21,7 +21,7 @@ use crate::core::error::HubError;
 use crate::core::fetch::options::WHAT;
 use crate::core::fetch::{file_request, parse_file_url, FetchOptions, FileAnswer, HubFile};
 use crate::core::redact::redact_secrets;
-use crate::core::routing::{sticky_key, Route, RouteFacts};
+use crate::core::routing::{source_for, sticky_key, Route, RouteFacts, Source};
 use crate::hub::cached::CachedHub;
 use crate::hub::credentials::{Anonymous, Credentials};
 use crate::hub::download::{FileRef, HubClient};
@@ -115,14 +115,15 @@ async fn serve(request: &JsValue, options: &JsValue, env: &JsValue, proxied: &Js
     let attempt = |way: Route| {
         let (context, file, on_progress) = (&context, &file, &on_progress);
         async move {
-            match (way, &context.proxy, &context.cache_root) {
+            let source = source_for(way, context.proxy.is_some(), context.cache_root.is_some());
+            match (source, &context.proxy, &context.cache_root) {
                 // The proxy holds its own token; ours never goes there.
-                (Route::Proxy, Some(proxy), _) => {
+                (Source::Proxy, Some(proxy), _) => {
                     client(context, &Anonymous, proxy)
                         .serve_upstream(file, &file_request)
                         .await
                 }
-                (_, _, Some(root)) => {
+                (Source::Disk, _, Some(root)) => {
                     let cached = CachedHub {
                         client: client(context, &context.credentials, &context.endpoint),
                         store: &platform::Store,

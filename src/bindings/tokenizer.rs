@@ -10,7 +10,7 @@ use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::core::options::settings::{CallSettings, LoadOptions};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
-use crate::core::routing::{sticky_key, Route, RouteFacts};
+use crate::core::routing::{source_for, sticky_key, Route, RouteFacts, Source};
 use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE};
 use crate::hub::cached::CachedHub;
 use crate::hub::commit_cache::CommitCache;
@@ -64,39 +64,53 @@ async fn load_inner(
             report_progress(callback, repo.as_str(), file, &progress);
         }
     };
-    let load = |endpoint: Endpoint, via_proxy: bool| {
+    // Each source wired to this platform; which one serves is core's rule.
+    let load = |way: Route| {
         let (report, context, repo, revision) = (&report, &context, &repo, &revision);
         async move {
-            if via_proxy {
-                // The proxy holds its own token; ours never goes there. The
-                // app's own credentials (env.proxyHeaders) may.
-                let transport = context.proxy_transport().await?;
-                let client = HubClient {
-                    transport: &transport,
-                    credentials: &Anonymous,
-                    endpoint,
-                    advice: platform::ADVICE,
-                };
-                return load_uncached(client, context.browser_cache, repo, revision, report).await;
-            }
-            let client = HubClient {
+            let direct = |endpoint: Endpoint| HubClient {
                 transport: &context.transport,
                 credentials: &context.credentials,
                 endpoint,
                 advice: platform::ADVICE,
             };
-            match &context.cache_root {
+            match (
+                source_for(way, context.proxy.is_some(), context.cache_root.is_some()),
+                &context.proxy,
+                &context.cache_root,
+            ) {
+                // The proxy holds its own token; ours never goes there. The
+                // app's own credentials (env.proxyHeaders) may.
+                (Source::Proxy, Some(proxy), _) => {
+                    let transport = context.proxy_transport().await?;
+                    let client = HubClient {
+                        transport: &transport,
+                        credentials: &Anonymous,
+                        endpoint: proxy.clone(),
+                        advice: platform::ADVICE,
+                    };
+                    load_uncached(client, context.browser_cache, repo, revision, report).await
+                }
                 // Node: through the huggingface_hub cache, shared with Python.
-                Some(root) => {
+                (Source::Disk, _, Some(root)) => {
                     let cached = CachedHub {
-                        client,
+                        client: direct(context.endpoint.clone()),
                         store: &platform::Store,
                         root: root.clone(),
                         offline: context.offline,
                     };
                     load_tokenizer_cached(&cached, RepoType::Model, repo, revision, report).await
                 }
-                None => load_uncached(client, context.browser_cache, repo, revision, report).await,
+                _ => {
+                    load_uncached(
+                        direct(context.endpoint.clone()),
+                        context.browser_cache,
+                        repo,
+                        revision,
+                        report,
+                    )
+                    .await
+                }
             }
         }
     };
@@ -107,11 +121,7 @@ async fn load_inner(
         proxy_all: context.proxy_all,
         sticky: sticky_set.is_some_and(|s| s.has(&key)),
     };
-    let routed = route(facts, |way| match (way, &context.proxy) {
-        (Route::Proxy, Some(proxy)) => load(proxy.clone(), true),
-        _ => load(context.endpoint.clone(), false),
-    })
-    .await;
+    let routed = route(facts, load).await;
     // Gated or private: this repo goes through the proxy from now on.
     if let (true, Some(set)) = (routed.refused_anonymously, sticky_set) {
         set.add(&key);

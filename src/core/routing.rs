@@ -44,6 +44,28 @@ pub fn retry_through_proxy(tried: Route, error: &HubError, facts: RouteFacts) ->
     tried == Route::Hub && facts.proxy_configured && needs_credentials(error)
 }
 
+/// What serves a request once its route is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The app's proxy, anonymously: it holds its own token.
+    Proxy,
+    /// The huggingface_hub cache on disk (Node), revalidated with the Hub.
+    Disk,
+    /// The Hub itself, through the platform's own cache if it has one (the
+    /// browser's Cache API).
+    Direct,
+}
+
+/// The source for `route`: the proxy only where one is configured, else the
+/// disk cache where there is one, else the Hub directly.
+pub fn source_for(route: Route, proxy_configured: bool, disk_cache: bool) -> Source {
+    match route {
+        Route::Proxy if proxy_configured => Source::Proxy,
+        _ if disk_cache => Source::Disk,
+        _ => Source::Direct,
+    }
+}
+
 /// The sticky set's key for a repo.
 pub fn sticky_key(repo_type: RepoType, repo: &RepoId) -> String {
     format!("{}:{}", repo_type.as_str(), repo.as_str())
@@ -53,6 +75,21 @@ pub fn sticky_key(repo_type: RepoType, repo: &RepoId) -> String {
 mod tests {
     use super::*;
     use crate::core::error::ErrorCode;
+
+    #[test]
+    fn the_proxy_route_uses_the_proxy_only_where_one_is_configured() {
+        assert_eq!(source_for(Route::Proxy, true, true), Source::Proxy);
+        assert_eq!(source_for(Route::Proxy, true, false), Source::Proxy);
+        assert_eq!(source_for(Route::Proxy, false, true), Source::Disk);
+        assert_eq!(source_for(Route::Proxy, false, false), Source::Direct);
+    }
+
+    #[test]
+    fn the_hub_route_goes_through_the_disk_cache_where_there_is_one() {
+        assert_eq!(source_for(Route::Hub, true, true), Source::Disk);
+        assert_eq!(source_for(Route::Hub, false, true), Source::Disk);
+        assert_eq!(source_for(Route::Hub, true, false), Source::Direct);
+    }
 
     const PROXY: RouteFacts = RouteFacts {
         proxy_configured: true,

@@ -41,7 +41,6 @@ class Instance {
   #raw;
   #panic;
   #error = null;
-  #reject;
   /** Rejecters of the runAsync calls under way, told when the instance dies. */
   #waiting = new Set();
 
@@ -49,10 +48,6 @@ class Instance {
   constructor(runtime, compiled, instantiate, subject) {
     this.#runtime = runtime;
     this.#subject = subject;
-    this.died = new Promise((_, reject) => {
-      this.#reject = reject;
-    });
-    this.died.catch(() => {}); // for whoever waits on it; never unhandled
     this.#glue = instantiate(compiled, (exports) => {
       this.#raw = exports;
       return this.#guard(exports);
@@ -97,8 +92,8 @@ class Instance {
 
   /**
    * Like `run` for a call that returns a promise: it rejects if the instance
-   * dies first. (Not `Promise.race` with `died`: each race would leave a
-   * reaction on that long-lived promise, holding its call's result for as
+   * dies first. (Not `Promise.race` with a long-lived "died" promise: each
+   * race would leave a reaction on it, holding its call's result for as
    * long as the instance lives, which a proxy under load grows without bound.)
    */
   runAsync(fn) {
@@ -159,7 +154,6 @@ class Instance {
     }
     this.#error = this.#runtime.crashError(this.#subject, describe(thrown), this.#panic, heap) ?? this.#error;
     this.#glue = null; // the dead instance's memory can be collected once its objects are
-    this.#reject(this.#error);
     for (const onDeath of this.#waiting) onDeath(this.#error);
     this.#waiting.clear();
   }

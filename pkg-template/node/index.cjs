@@ -15,9 +15,10 @@ const nodeFetchParts = require('./transformers.cjs');
 /**
  * Settings shared by every load, like Transformers.js' `env`.
  * `endpoint` overrides HF_ENDPOINT (read at each load) and the default
- * https://huggingface.co.
+ * https://huggingface.co. `tokenizerImages: false` stops keeping and
+ * restoring images of built tokenizers (node/images.cjs).
  */
-const env = { endpoint: undefined };
+const env = { endpoint: undefined, tokenizerImages: true };
 const { AutoTokenizer, PreTrainedTokenizer } = createApi({ runtime, env });
 const { downloadFile, snapshotDownload, fileExists, modelInfo, whoami } = createHubApi({ runtime, env });
 // hubFetch / configureTransformers: Transformers.js loads models through hubguard.

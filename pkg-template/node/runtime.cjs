@@ -7,7 +7,8 @@ const { readFileSync } = require('node:fs');
 const path = require('node:path');
 const instantiate = require('./hubguard_wasm.js');
 const createRuntime = require('../shared/runtime.cjs');
+const createImages = require('./images.cjs');
 
 const compiled = new WebAssembly.Module(readFileSync(path.join(__dirname, 'hubguard_wasm_bg.wasm')));
 
-module.exports = createRuntime({ instantiate, compile: () => compiled });
+module.exports = createRuntime({ instantiate, compile: () => compiled, images: createImages });

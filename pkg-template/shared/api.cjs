@@ -383,9 +383,19 @@ module.exports = function createApi({ runtime, env = {} }) {
      */
     static async from_pretrained(repoId, options = {}) {
       await runtime.ready();
-      const instance = runtime.forTokenizer(repoId);
-      const inner = await instance.runAsync((glue) => glue.loadTokenizer(repoId, options, env, runtime.proxiedRepos));
-      return new PreTrainedTokenizer(INTERNAL, instance, inner);
+      const load = (images) => {
+        const instance = runtime.forTokenizer(repoId);
+        const loading = instance.runAsync((glue) => glue.loadTokenizer(repoId, options, env, runtime.proxiedRepos, images));
+        return loading.then((loaded) => ({ instance, loaded }));
+      };
+      const { instance, loaded } = await load(runtime.images !== undefined);
+      if (loaded instanceof instance.glue.Tokenizer) return new PreTrainedTokenizer(INTERNAL, instance, loaded);
+      // The disk cache alone serves this load: the tokenizer is made in a
+      // fresh instance, from its kept image when there is one (node/images.cjs).
+      const made = runtime.images.make(repoId, loaded);
+      if (made) return new PreTrainedTokenizer(INTERNAL, made.instance, made.inner);
+      const again = await load(false); // a cached file went away meanwhile
+      return new PreTrainedTokenizer(INTERNAL, again.instance, again.loaded);
     }
   }
 

@@ -40,6 +40,9 @@ class Instance {
   #glue;
   #raw;
   #panic;
+  #reporter = (message) => {
+    this.#panic = String(message);
+  };
   #error = null;
   /** Rejecters of the runAsync calls under way, told when the instance dies. */
   #waiting = new Set();
@@ -53,9 +56,40 @@ class Instance {
       return this.#guard(exports);
     });
     this.#glue.registerErrorClass(HubError);
-    this.#glue.setCrashReporter((message) => {
-      this.#panic = String(message);
-    });
+    this.#glue.setCrashReporter(this.#reporter);
+  }
+
+  /** The instance's linear memory (images of built tokenizers: node/images.cjs). */
+  get memory() {
+    return this.#raw.memory;
+  }
+
+  /** wasm-bindgen's table of the JS values the instance's memory refers to by index. */
+  get externrefs() {
+    return this.#raw.__wbindgen_externrefs;
+  }
+
+  /**
+   * Whether the only JS values the memory refers to are the two every
+   * instance is given when it starts (the error class and the crash
+   * reporter): then an image of the memory means the same in another
+   * instance, once `restarted` gives it its own.
+   */
+  holdsOnlyItsStart() {
+    const table = this.externrefs;
+    let held = 0;
+    for (let i = 0; i < table.length; i++) {
+      const value = table.get(i);
+      if (value === HubError || value === this.#reporter) held++;
+      else if (value !== undefined && value !== null && typeof value !== 'boolean') return false;
+    }
+    return held === 2;
+  }
+
+  /** After an image replaced its memory: the error class and crash reporter again, its own. */
+  restarted() {
+    this.#glue.registerErrorClass(HubError);
+    this.#glue.setCrashReporter(this.#reporter);
   }
 
   /** The wasm-bindgen glue of this instance (its exported functions and classes). */
@@ -166,7 +200,7 @@ class Instance {
  * that need the engine's rules and should not wait for a load of their own
  * (a failure there is ignored: it must not fail that first call).
  */
-module.exports = function createRuntime({ instantiate, compile, started }) {
+module.exports = function createRuntime({ instantiate, compile, started, images }) {
   let compiled;
   let compiling;
   let shared = null;
@@ -199,6 +233,9 @@ module.exports = function createRuntime({ instantiate, compile, started }) {
       return compiling;
     },
 
+    /** Images of built tokenizers, where the platform keeps them (Node: node/images.cjs); else undefined. */
+    images: undefined,
+
     /** A new instance for the tokenizer of `repo` (after `ready`). */
     forTokenizer(repo) {
       return make(repo);
@@ -221,5 +258,6 @@ module.exports = function createRuntime({ instantiate, compile, started }) {
       }
     },
   };
+  runtime.images = images?.(runtime);
   return runtime;
 };

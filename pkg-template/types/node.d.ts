@@ -30,6 +30,12 @@ export declare class AutoTokenizer {
 export declare const env: {
   /** Hub origin; overrides HF_ENDPOINT. Default https://huggingface.co. */
   endpoint?: string;
+  /**
+   * Keep an image of each built tokenizer in the disk cache, and restore it
+   * instead of building (README, "The cache"). Default true; false neither
+   * writes nor reads images.
+   */
+  tokenizerImages?: boolean;
 };
 
 /** Adapts a Fetch-API handler to `http.createServer`. */

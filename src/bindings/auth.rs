@@ -7,7 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::context::{hub_context, CallParts};
-use super::options::{read, Js};
+use super::options::{read, to_value, Js};
 use crate::core::error::{ErrorCode, HubError};
 use crate::core::options::hub_api::WhoamiOptions;
 use crate::core::token::{clean_token, TokenOption};
@@ -48,14 +48,6 @@ fn paths(files: &AuthFiles<'_, platform::Store>) -> Paths {
         stored_tokens_file: files.stored_file.clone(),
         environment_variable: overriding_variable(),
     }
-}
-
-/// Plain objects (flattened structs serialize as maps, which would
-/// otherwise become JS `Map`s).
-fn to_value(value: &impl Serialize) -> Result<JsValue, HubError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| HubError::new(ErrorCode::CacheIo, e.to_string()))
 }
 
 /// `authLogin({ token }, env)` → `{ user, orgs, tokenName, tokenFile,

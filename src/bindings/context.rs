@@ -33,6 +33,9 @@ pub struct HubContext<C> {
     /// `env.useBrowserCache` (default true, as in Transformers.js): keep
     /// files in the Cache API where the runtime has one.
     pub browser_cache: bool,
+    /// `env.tokenizerImages` (default true): where the runtime keeps images
+    /// of built tokenizers, a load the disk cache serves answers its files.
+    pub tokenizer_images: bool,
     pub transport: HttpTransport,
     /// `env.proxyHeaders` as given (an object, or a function returning one).
     proxy_headers: Option<JsValue>,
@@ -127,6 +130,7 @@ pub fn hub_context(call: CallParts<'_>, env: &JsValue) -> Result<HubContext<impl
         offline: resolved.offline,
         progress: call.progress.map(|f| f.0.clone()),
         browser_cache: resolved.browser_cache,
+        tokenizer_images: resolved.tokenizer_images,
         // `signal` cancels every request of this call.
         transport: platform::proxy_transport(call.signal.map(|s| s.0.clone()), Vec::new(), None),
         proxy_headers: settings.proxy_headers.map(|h| h.0),

@@ -69,6 +69,15 @@ impl<'de> Deserialize<'de> for JsAny {
     }
 }
 
+/// A Rust value as plain JS objects (flattened structs serialize as maps,
+/// which would otherwise become JS `Map`s).
+#[cfg(not(feature = "edge"))]
+pub fn to_value(value: &impl serde::Serialize) -> Result<JsValue, HubError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| HubError::new(crate::core::error::ErrorCode::CacheIo, e.to_string()))
+}
+
 /// A required string argument, such as the text to encode.
 #[cfg(not(feature = "edge"))]
 pub fn string_arg(value: &JsValue, what: &str, name: &str) -> Result<String, HubError> {

@@ -4,14 +4,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::context::{hub_context, CallParts};
-use super::options::{read, string_arg, Js};
+use super::options::{read, string_arg, to_value, Js};
 use super::progress::report_progress;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::HubError;
 use crate::core::options::settings::{CallSettings, LoadOptions};
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
 use crate::core::routing::{source_for, sticky_key, Route, RouteFacts, Source};
-use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_CONFIG_FILE};
+use crate::core::tokenizer::{LoadedTokenizer, TokenizerJson, TOKENIZER_CONFIG_FILE};
 use crate::hub::cached::CachedHub;
 use crate::hub::commit_cache::CommitCache;
 use crate::hub::credentials::{Anonymous, Credentials};
@@ -20,7 +20,7 @@ use crate::hub::progress::Progress;
 use crate::hub::routing::route;
 use crate::hub::tokenizer_files::load_tokenizer;
 use crate::hub::transport::Transport;
-use crate::hub::warm_load::load_tokenizer_cached;
+use crate::hub::warm_load::{load_tokenizer_cached, Warm};
 use crate::platform;
 
 const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
@@ -29,11 +29,68 @@ const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
 /// (`env.endpoint`); `options` the call's own (`revision`, `token`,
 /// `progress_callback`); `proxied` the package's set of repos the Hub
 /// refused anonymously, which go straight to the proxy (see `core::routing`).
+/// `images`: the runtime keeps images of built tokenizers (Node). Then,
+/// unless `env.tokenizerImages` is false, a load the disk cache alone can
+/// serve answers its files (`hub::warm_load::LocalFiles`, as a plain
+/// object) instead of a `Tokenizer`, for the runtime to make it in a fresh
+/// instance (from its image, or with `buildTokenizer`).
 #[wasm_bindgen(js_name = loadTokenizer)]
-pub async fn load(repo_id: JsValue, options: JsValue, env: JsValue, proxied: JsValue) -> Result<JsTokenizer, HubError> {
-    load_inner(&repo_id, &options, &env, &proxied)
-        .await
-        .map(|inner| JsTokenizer { inner })
+pub async fn load(
+    repo_id: JsValue,
+    options: JsValue,
+    env: JsValue,
+    proxied: JsValue,
+    images: bool,
+) -> Result<JsValue, HubError> {
+    match load_inner(&repo_id, &options, &env, &proxied, images).await? {
+        Warm::Built(inner) => Ok(JsTokenizer { inner: *inner }.into()),
+        Warm::Local(files) => to_value(&files),
+    }
+}
+
+/// Build `repoId`'s tokenizer from the cached files `loadTokenizer` named:
+/// the pre-parsed form `kept` when it is sound, else tokenizer.json
+/// (`file`, of `fileSize` bytes; then `takePreParsed` has the form to keep).
+/// `undefined`: the form is not usable and no `file` was given; call again
+/// with it. Synchronous and without I/O, so that the instance holds nothing
+/// but the tokenizer afterwards.
+#[wasm_bindgen(js_name = buildTokenizer)]
+pub fn build(
+    repo_id: String,
+    kept: Option<Vec<u8>>,
+    file: Option<Vec<u8>>,
+    file_size: f64,
+    config: Option<Vec<u8>>,
+    template: Option<Vec<u8>>,
+) -> Result<Option<JsTokenizer>, HubError> {
+    let repo = RepoId::parse(&repo_id)?;
+    let Some((parsed, form)) =
+        TokenizerJson::from_kept_or_file(repo.as_str(), kept.as_deref(), file.as_deref(), file_size as u64)?
+    else {
+        return Ok(None);
+    };
+    NEW_FORM.with(|f| *f.borrow_mut() = form);
+    LoadedTokenizer::from_parts(repo.as_str(), parsed, config.as_deref(), template.as_deref())
+        .map(|inner| Some(JsTokenizer { inner }))
+        .map_err(|e| e.about(repo.as_str(), None))
+}
+
+thread_local! {
+    static NEW_FORM: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The pre-parsed form the last `buildTokenizer` made from tokenizer.json,
+/// handed over once (so an image of the instance does not hold it).
+#[wasm_bindgen(js_name = takePreParsed)]
+pub fn take_pre_parsed() -> Option<Vec<u8>> {
+    NEW_FORM.with(|f| f.borrow_mut().take())
+}
+
+/// From now until called with `false`, freed memory is zeroed (an instance
+/// building a tokenizer for its image: see `platform::zero_freed`).
+#[wasm_bindgen(js_name = zeroFreedMemory)]
+pub fn zero_freed_memory(on: bool) {
+    platform::zero_freed(on);
 }
 
 async fn load_inner(
@@ -41,7 +98,8 @@ async fn load_inner(
     options: &JsValue,
     env: &JsValue,
     proxied: &JsValue,
-) -> Result<LoadedTokenizer, HubError> {
+    images: bool,
+) -> Result<Warm, HubError> {
     let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
     let options: LoadOptions<Js> = read(FROM_PRETRAINED, options)?;
     let revision = match &options.revision {
@@ -59,6 +117,7 @@ async fn load_inner(
         },
     };
     let context = hub_context(call, env)?;
+    let local = images && context.tokenizer_images;
     let report = |file: &str, progress: Progress| {
         if let Some(callback) = &context.progress {
             report_progress(callback, repo.as_str(), file, &progress);
@@ -89,7 +148,9 @@ async fn load_inner(
                         endpoint: proxy.clone(),
                         advice: platform::ADVICE,
                     };
-                    load_uncached(client, context.browser_cache, repo, revision, report).await
+                    load_uncached(client, context.browser_cache, repo, revision, report)
+                        .await
+                        .map(|tokenizer| Warm::Built(Box::new(tokenizer)))
                 }
                 // Node: through the huggingface_hub cache, shared with Python.
                 (Source::Disk, _, Some(root)) => {
@@ -99,18 +160,17 @@ async fn load_inner(
                         root: root.clone(),
                         offline: context.offline,
                     };
-                    load_tokenizer_cached(&cached, RepoType::Model, repo, revision, report).await
+                    load_tokenizer_cached(&cached, RepoType::Model, repo, revision, report, local).await
                 }
-                _ => {
-                    load_uncached(
-                        direct(context.endpoint.clone()),
-                        context.browser_cache,
-                        repo,
-                        revision,
-                        report,
-                    )
-                    .await
-                }
+                _ => load_uncached(
+                    direct(context.endpoint.clone()),
+                    context.browser_cache,
+                    repo,
+                    revision,
+                    report,
+                )
+                .await
+                .map(|tokenizer| Warm::Built(Box::new(tokenizer))),
             }
         }
     };

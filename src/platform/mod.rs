@@ -34,6 +34,8 @@ mod web_cache;
 pub use headers::header_list;
 pub use heap::heap_exhausted;
 #[cfg(not(feature = "edge"))]
+pub use small_blocks::zero_freed;
+#[cfg(not(feature = "edge"))]
 pub use web_cache::web_cache;
 
 #[cfg(feature = "node")]

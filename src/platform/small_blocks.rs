@@ -25,6 +25,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::mem::size_of;
 use core::ptr::null_mut;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Talc's chunk layout on this target: chunks are multiples of `CHUNK`
 /// bytes, and each holds a request plus a `TAIL` of bookkeeping (talc 5's
@@ -50,6 +51,23 @@ const KEEP: [u32; CLASSES] = {
     }
     keep
 };
+
+/// While set, every block is zeroed as it is freed (`zero_freed`).
+static ZERO_FREED: AtomicBool = AtomicBool::new(false);
+
+/// Zero every block as it is freed, from now until called with `false`. An
+/// instance that builds a tokenizer for its image (pkg-template/node/
+/// images.cjs) then leaves zero pages where the build's temporaries were,
+/// and the image leaves those out. (Not in the edge build: no tokenizers.)
+#[cfg(any(test, not(feature = "edge")))]
+pub fn zero_freed(on: bool) {
+    ZERO_FREED.store(on, Ordering::Relaxed);
+}
+
+#[inline]
+fn zeroing() -> bool {
+    ZERO_FREED.load(Ordering::Relaxed)
+}
 
 struct Lists {
     /// The first free block of each class; each block's first word holds
@@ -118,8 +136,15 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for SmallBlocks<A> {
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let Some(class) = class_of(layout) else {
+            if zeroing() {
+                ptr.write_bytes(0, layout.size());
+            }
             return self.inner.dealloc(ptr, layout);
         };
+        if zeroing() {
+            // The whole block: an earlier request of its class may have used all of it.
+            ptr.write_bytes(0, class_layout(class).size());
+        }
         let lists = &mut *self.lists.get();
         if lists.lengths[class] >= KEEP[class] {
             return self.inner.dealloc(ptr, class_layout(class));
@@ -133,7 +158,8 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for SmallBlocks<A> {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
         match (class_of(layout), class_of(new_layout)) {
-            (None, None) => self.inner.realloc(ptr, layout, new_size),
+            // Talc would free a moved block without zeroing it.
+            (None, None) if !zeroing() => self.inner.realloc(ptr, layout, new_size),
             // The block already has room for the whole class.
             (Some(old), Some(new)) if old == new => ptr,
             _ => {
@@ -252,6 +278,34 @@ mod tests {
         }
         assert_eq!(class_of(Layout::from_size_align(MAX_SMALL + 1, 1).unwrap()), None);
         assert_eq!(class_of(Layout::from_size_align(8, 2 * CHUNK).unwrap()), None);
+    }
+
+    #[test]
+    fn while_zeroing_a_freed_block_is_zero_and_a_moved_one_keeps_its_bytes() {
+        let heap = SmallBlocks::new(Counting::default());
+        let small = Layout::from_size_align(20, 4).unwrap();
+        let large = Layout::from_size_align(4000, 8).unwrap();
+        let (a, b) = unsafe { (heap.alloc(small), heap.alloc(large)) };
+        unsafe {
+            a.write_bytes(0xaa, small.size());
+            b.write_bytes(0xbb, large.size());
+        }
+        zero_freed(true);
+        // A class block keeps its list link in its first word; the rest is zero.
+        unsafe { heap.dealloc(a, small) };
+        let rest = unsafe {
+            std::slice::from_raw_parts(
+                a.add(size_of::<usize>()),
+                class_layout(class_of(small).unwrap()).size() - size_of::<usize>(),
+            )
+        };
+        assert!(rest.iter().all(|&x| x == 0));
+        // A large block is moved by copying (not by Talc, which would not zero the old one).
+        let moved = unsafe { heap.realloc(b, large, 8000) };
+        let kept = unsafe { std::slice::from_raw_parts(moved, large.size()) };
+        assert!(kept.iter().all(|&x| x == 0xbb));
+        zero_freed(false);
+        unsafe { heap.dealloc(moved, Layout::from_size_align(8000, 8).unwrap()) };
     }
 
     #[test]

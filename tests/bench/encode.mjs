@@ -9,10 +9,11 @@
 // on any line.
 //
 // Load times are taken in fresh processes, as an application starting up
-// meets them: cold is the first load into an empty cache, warm the median
-// of ROUNDS later processes loading from the cache. Loads ask for `main`,
-// so hubguard's warm loads revalidate with the Hub (one HEAD per file,
-// answered while the cached tokenizer is built); "offline" is the same
+// meets them: cold is the first load into an empty cache, "first" the next
+// (hubguard builds the tokenizer from the cache and keeps its image, see
+// pkg-template/node/images.cjs), warm the median of ROUNDS later processes
+// (hubguard restores the image). Loads ask for `main`, so hubguard's warm
+// loads revalidate with the Hub (one HEAD); "offline" is the same
 // warm load with HF_HUB_OFFLINE=1, no request at all (Transformers.js
 // never revalidates). They run against the emulator over TLS, as
 // huggingface.co is (BENCH_TLS=0: plain http).
@@ -20,7 +21,7 @@
 //   make bench        (or: node tests/bench/encode.mjs after `make consumer`)
 //   BENCH_ROUNDS=5 BENCH_ONLY=llama3,gemma3 make bench
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,15 @@ import {
 } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The size of the image kept for `repo` under `cacheDir` ('-' if none). */
+function imageMegabytes(cacheDir, repo) {
+  const dir = path.join(cacheDir, `models--${repo.replace('/', '--')}`, '.hubguard');
+  const images = existsSync(dir)
+    ? readdirSync(dir).map((commit) => path.join(dir, commit, 'tokenizer.json.image')).filter(existsSync)
+    : [];
+  return images.length ? (statSync(images[0]).size / 1e6).toFixed(1) : '-';
+}
 const consumer = path.resolve(here, '../../target/consumer');
 const fromConsumer = createRequire(path.join(consumer, 'package.json'));
 
@@ -66,7 +76,7 @@ try {
   const lines = corpus();
   const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
   console.log(`corpus: ${lines.length} lines, ${(bytes / 1e6).toFixed(2)} MB; best of ${ROUNDS}; tokens/s counted on hubguard's ids\n`);
-  const header = ['tokenizer', 'tokens', 'hubguard', 'batch', 'transformers.js', 'python', 'crate native', 'x TJS', 'x native', 'x crate', 'crate x TJS', 'load cold/warm/offline ms', 'TJS cold/warm ms', 'warm x TJS', 'offline x TJS'];
+  const header = ['tokenizer', 'tokens', 'hubguard', 'batch', 'transformers.js', 'python', 'crate native', 'x TJS', 'x native', 'x crate', 'crate x TJS', 'load cold/first/warm/offline ms', 'TJS cold/warm ms', 'warm x TJS', 'offline x TJS', 'first x TJS', 'image MB'];
   const rows = [];
   const vsTjs = [];
   const vsNative = [];
@@ -78,6 +88,7 @@ try {
   const loads = [];
   const vsTjsLoad = [];
   const offlineVsTjs = [];
+  const firstVsTjs = [];
   for (const t of tokenizers) {
     const repo = `bench/${t.name}`;
     const ourLoad = hubguardLoad(fromConsumer.resolve('hubguard'), repo, loadHub.url, path.join(cacheHome, 'hubguard'));
@@ -85,6 +96,7 @@ try {
     ourTimes.offline = (await loadTimes(ourLoad, { ...loadEnv, HF_HUB_OFFLINE: '1' })).warm;
     const tjsTimes = await loadTimes(transformersLoad(repo, loadHub.url, path.join(cacheHome, 'transformers.js')), loadEnv);
     vsTjsLoad.push(tjsTimes.warm / ourTimes.warm);
+    firstVsTjs.push(tjsTimes.warm / ourTimes.first);
     offlineVsTjs.push(tjsTimes.warm / ourTimes.offline);
     const cache_dir = path.join(cacheHome, 'hubguard');
     loads.push({
@@ -124,10 +136,12 @@ try {
       (native.ms / a.ms).toFixed(2) + (nativeSame ? '' : ' IDS DIFFER'),
       (crate.ms / a.ms).toFixed(2),
       (b.ms / crate.ms).toFixed(2),
-      `${ourTimes.cold.toFixed(0)}/${ourTimes.warm.toFixed(0)}/${ourTimes.offline.toFixed(0)}`,
+      `${ourTimes.cold.toFixed(0)}/${ourTimes.first.toFixed(0)}/${ourTimes.warm.toFixed(0)}/${ourTimes.offline.toFixed(0)}`,
       `${tjsTimes.cold.toFixed(0)}/${tjsTimes.warm.toFixed(0)}`,
       (tjsTimes.warm / ourTimes.warm).toFixed(2),
       (tjsTimes.warm / ourTimes.offline).toFixed(2),
+      (tjsTimes.warm / ourTimes.first).toFixed(2),
+      imageMegabytes(path.join(cacheHome, 'hubguard'), repo),
     ]);
     console.error(`  ${t.name} done`);
   }
@@ -136,7 +150,7 @@ try {
   console.log(`the crate hubguard ships, compiled natively: hubguard runs at ${geomean(vsCrate).toFixed(2)}x its speed; it is ${geomean(crateVsTjs).toFixed(2)}x transformers.js, the ceiling for any build on it`);
   const names = tokenizers.map((t) => t.name);
   const ratios = (rs) => rs.map((r, i) => `${names[i]} ${r.toFixed(2)}x`).join(', ');
-  console.log(`warm load of main, fresh process, ${tls ? 'over TLS' : 'plain http'}: hubguard (revalidated) is ${ratios(vsTjsLoad)} as fast as transformers.js (target >= 2x); offline ${ratios(offlineVsTjs)}`);
+  console.log(`warm load of main, fresh process, ${tls ? 'over TLS' : 'plain http'}: hubguard (revalidated) is ${ratios(vsTjsLoad)} as fast as transformers.js (target >= 2x); offline ${ratios(offlineVsTjs)}; the first load from the cache (builds, keeps the image) ${ratios(firstVsTjs)}`);
   console.log('columns: per-line encode() for hubguard, Transformers.js, Python and "crate native" (tokenizers 0.23.2, the crate in hubguard, built for the host); "batch" is hubguard batch_encode(lines), one call into wasm.');
 
   const wasm = path.join(consumer, 'node_modules/hubguard/browser/hubguard_wasm_bg.wasm');

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load, runScript } from './support/consumer.mjs';
@@ -220,6 +220,8 @@ test('a pre-parsed tokenizer is kept beside the snapshot, used by later loads, a
   writeFileSync(blob, original);
 
   // A damaged form is not trusted: the file is read and the form remade.
+  // (Without the image the loads above kept, which would be used instead.)
+  rmSync(path.join(path.dirname(kept), 'tokenizer.json.image'));
   const damaged = readFileSync(kept);
   damaged[damaged.length >> 1] ^= 0xff;
   writeFileSync(kept, damaged);

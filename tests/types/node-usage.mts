@@ -22,6 +22,7 @@ import {
 } from 'hubguard';
 
 env.endpoint = 'http://127.0.0.1:8080';
+env.tokenizerImages = false;
 const progress = (info: ProgressInfo): void => void info.status;
 const tokenizer = await AutoTokenizer.from_pretrained('meta-llama/Llama-2-7b-hf', {
   revision: 'main',

@@ -37,6 +37,10 @@ pub struct EnvSettings<J: JsValues> {
     /// The credentials mode of requests to the proxy.
     #[serde(rename = "proxyCredentials")]
     pub proxy_credentials: Option<String>,
+    /// Keep and restore images of built tokenizers where the platform can
+    /// (Node's disk cache; default true).
+    #[serde(rename = "tokenizerImages")]
+    pub tokenizer_images: Option<bool>,
     /// Refused in a browser (TOKEN_REFUSED), as the `token` option is.
     #[serde(default, deserialize_with = "token")]
     pub token: Option<TokenOption>,
@@ -86,6 +90,7 @@ pub struct Resolved {
     pub offline: bool,
     pub browser_cache: bool,
     pub proxy_credentials: Option<ProxyCredentials>,
+    pub tokenizer_images: bool,
 }
 
 impl<J: JsValues> EnvSettings<J> {
@@ -110,6 +115,7 @@ impl<J: JsValues> EnvSettings<J> {
                 .as_deref()
                 .map(ProxyCredentials::parse)
                 .transpose()?,
+            tokenizer_images: self.tokenizer_images.unwrap_or(true),
         })
     }
 }
@@ -130,7 +136,7 @@ mod tests {
     fn env_keys_are_read_and_resolved() {
         let settings = env(json!({
             "endpoint": "http://hub.test", "proxy": "/hf", "proxyAll": true, "useBrowserCache": false,
-            "proxyHeaders": {"x": "y"}, "proxyCredentials": "include"
+            "proxyHeaders": {"x": "y"}, "proxyCredentials": "include", "tokenizerImages": false
         }));
         let page = Environment {
             page_url: Some("https://app.test/page".into()),
@@ -139,7 +145,7 @@ mod tests {
         let r = settings.resolve(CallSettings::default(), &page).unwrap();
         assert_eq!(r.endpoint.prefix_url(), "http://hub.test/");
         assert_eq!(r.proxy.unwrap().prefix_url(), "https://app.test/hf/");
-        assert!(r.proxy_all && !r.browser_cache && !r.offline);
+        assert!(r.proxy_all && !r.browser_cache && !r.offline && !r.tokenizer_images);
         assert_eq!(r.proxy_credentials, Some(ProxyCredentials::Include));
     }
 
@@ -175,7 +181,7 @@ mod tests {
         assert!(!r.proxy_all && r.offline, "HF_HUB_OFFLINE=1 is offline");
         let r = env(json!({})).resolve(CallSettings::default(), &process).unwrap();
         assert_eq!(r.endpoint.prefix_url(), "http://var.test/");
-        assert!(r.browser_cache);
+        assert!(r.browser_cache && r.tokenizer_images);
     }
 
     #[test]

@@ -115,6 +115,23 @@ impl TokenizerJson {
         }
         pre_parsed::load(bytes, source_size).map(TokenizerJson)
     }
+
+    /// From the cache's kept pre-parsed form when it is sound, else from
+    /// the file (`source_size` bytes) itself, with a new form to keep when
+    /// the model has one; `Ok(None)`: the form is not usable and `file` was
+    /// not given (read it, then ask again).
+    #[allow(clippy::type_complexity)]
+    pub fn from_kept_or_file(
+        repo_id: &str,
+        kept: Option<&[u8]>,
+        file: Option<&[u8]>,
+        source_size: u64,
+    ) -> Result<Option<(Self, Option<Vec<u8>>)>, HubError> {
+        if let Some(parsed) = kept.and_then(|kept| Self::from_pre_parsed(kept, source_size)) {
+            return Ok(Some((parsed, None)));
+        }
+        file.map(|bytes| Self::parse(repo_id, bytes, true)).transpose()
+    }
 }
 
 /// The `tokenizers` crate's own loader, for the files the fast one leaves

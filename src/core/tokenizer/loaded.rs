@@ -35,6 +35,23 @@ impl LoadedTokenizer {
         Self::from_parsed(repo_id, parsed, config_json)
     }
 
+    /// The tokenizer from a repo's three files, combined as transformers
+    /// combines them: chat_template.jinja, when there is one, wins over the
+    /// config's template. Every load assembles its files here, whether
+    /// through the Hub or from the cache in a fresh instance.
+    pub fn from_parts(
+        repo_id: &str,
+        parsed: TokenizerJson,
+        config_json: Option<&[u8]>,
+        template: Option<&[u8]>,
+    ) -> Result<Self, HubError> {
+        let tokenizer = Self::from_parsed(repo_id, parsed, config_json)?;
+        match template {
+            Some(bytes) => tokenizer.with_chat_template_file(repo_id, bytes),
+            None => Ok(tokenizer),
+        }
+    }
+
     /// The tokenizer from a parsed tokenizer.json and tokenizer_config.json.
     pub fn from_parsed(repo_id: &str, parsed: TokenizerJson, config_json: Option<&[u8]>) -> Result<Self, HubError> {
         let mut inner = parsed.0;

@@ -601,3 +601,30 @@ fn models_the_form_cannot_hold_are_simply_read_as_json() {
     let loaded = super::fast_load::load(json.as_bytes(), true).unwrap().unwrap();
     assert!(loaded.pre_parsed.is_none());
 }
+
+#[test]
+fn a_build_from_the_cache_takes_a_sound_form_and_else_the_file_with_a_new_form() {
+    let json = tiny_bpe(r###"[["a", "##b"], ["ab", "##c"]]"###);
+    let size = json.len() as u64;
+    let (_, kept) = kept_form(&json);
+    let ids = |t: &TokenizerJson| t.0.encode("abc ab", false).unwrap().get_ids().to_vec();
+    // A sound form: the file is not needed, and no new form is made.
+    let (parsed, form) = TokenizerJson::from_kept_or_file("a/b", Some(&kept), None, size)
+        .unwrap()
+        .expect("built from the form");
+    assert_eq!((ids(&parsed), form), (vec![6, 3], None));
+    // An unsound one (made from a file of another size), and no file: ask for the file.
+    let stale = TokenizerJson::from_kept_or_file("a/b", Some(&kept), None, size + 1).unwrap();
+    assert!(stale.is_none());
+    // With the file: built from it, with a new form to keep.
+    let (parsed, form) = TokenizerJson::from_kept_or_file("a/b", Some(&kept), Some(json.as_bytes()), size + 1)
+        .unwrap()
+        .expect("built from the file");
+    assert_eq!(ids(&parsed), vec![6, 3]);
+    assert_eq!(form, Some(kept));
+    // A file that does not load is the load's error, as ever.
+    let err = TokenizerJson::from_kept_or_file("a/b", None, Some(b"{"), 1)
+        .err()
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidTokenizer);
+}

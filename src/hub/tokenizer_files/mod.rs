@@ -74,12 +74,12 @@ pub async fn load_tokenizer(
         Err(e) if e.code == ErrorCode::ProxyRefused => None,
         Err(e) => return Err(e),
     };
-    let tokenizer = LoadedTokenizer::from_parsed(repo.as_str(), tokenizer, config.as_deref())?;
-    match template {
-        Some(bytes) => tokenizer.with_chat_template_file(repo.as_str(), &bytes),
-        None => Ok(tokenizer),
-    }
+    LoadedTokenizer::from_parts(repo.as_str(), tokenizer, config.as_deref(), template.as_deref())
 }
+
+/// Appended to tokenizer.json's path in `.hubguard/{commit}/` to name its
+/// pre-parsed form.
+pub const PRE_PARSED_SUFFIX: &str = ".pre-parsed";
 
 /// tokenizer.json, parsed; the cache keeps its pre-parsed form beside it
 /// (see `core::tokenizer::pre_parsed`): a warm load then skips the JSON.
@@ -90,7 +90,7 @@ struct PreParsed<'a> {
 impl Derived for PreParsed<'_> {
     type Output = TokenizerJson;
     /// The format's version is inside the form; this names the kind.
-    const SUFFIX: &'static str = ".pre-parsed";
+    const SUFFIX: &'static str = PRE_PARSED_SUFFIX;
 
     fn load_kept(&self, kept: &[u8], file_size: u64) -> Option<TokenizerJson> {
         TokenizerJson::from_pre_parsed(kept, file_size)

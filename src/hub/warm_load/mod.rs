@@ -14,6 +14,11 @@
 //!   reports it, as without the cache. An unreachable Hub is no failure:
 //!   the cache's own commit stands, as in a plain load.
 //!
+//! With `local`, the caller makes the tokenizer itself from the cache's files
+//! (the Node runtime, which restores a kept image of it): where the load
+//! would build from the cache alone, it answers those files instead, after
+//! the same HEAD (`local.rs`).
+//!
 //! A commit hash, offline mode or a revision whose cached snapshot lacks
 //! tokenizer.json load as before (`tokenizer_files::load_tokenizer`, one
 //! HEAD per file). (With tokenizer.json in the snapshot, the two halves
@@ -26,12 +31,25 @@ use super::cached::CachedHub;
 use super::credentials::Credentials;
 use super::download::FileRef;
 use super::progress::Progress;
-use super::store::FileStore;
+use super::store::{read_ref, FileStore};
 use super::tokenizer_files::load_tokenizer;
 use super::transport::Transport;
+use crate::core::cache::RepoCache;
 use crate::core::error::HubError;
 use crate::core::repo::{RepoId, RepoPath, RepoType, Revision};
 use crate::core::tokenizer::{LoadedTokenizer, TOKENIZER_FILE};
+
+mod local;
+
+pub use local::{local_files, LocalFiles, IMAGE_SUFFIX};
+
+/// A load through the cache: the tokenizer built here, or, when the caller
+/// makes tokenizers from cached files itself (`local: true`), the files of
+/// the commit the load settled on, all in the cache.
+pub enum Warm {
+    Built(Box<LoadedTokenizer>),
+    Local(LocalFiles),
+}
 
 pub async fn load_tokenizer_cached<T: Transport, C: Credentials, S: FileStore>(
     hub: &CachedHub<'_, T, C, S>,
@@ -39,30 +57,60 @@ pub async fn load_tokenizer_cached<T: Transport, C: Credentials, S: FileStore>(
     repo: &RepoId,
     revision: &Revision,
     on_progress: &dyn Fn(&str, Progress),
-) -> Result<LoadedTokenizer, HubError> {
+    local: bool,
+) -> Result<Warm, HubError> {
     let tokenizer = FileRef {
         repo_type,
         repo: repo.clone(),
         revision: revision.clone(),
         path: RepoPath::parse(TOKENIZER_FILE).expect("a constant file name is valid"),
     };
-    let cached = match hub.offline || revision.is_commit_hash() {
-        true => None,
-        false => hub.cached_commit(&tokenizer).await,
+    let cache = RepoCache::new(&hub.root, repo_type, repo);
+    let local_at = |commit: String| {
+        let cache = &cache;
+        async move {
+            match local {
+                true => local_files(hub.store, cache, &commit).await,
+                false => None,
+            }
+        }
     };
+    let built = |revision: Revision| async move {
+        load_tokenizer(hub, repo_type, repo, &revision, on_progress)
+            .await
+            .map(|tokenizer| Warm::Built(Box::new(tokenizer)))
+    };
+    if hub.offline || revision.is_commit_hash() {
+        // No request either way: the commit is the revision, or the cache's.
+        let commit = match (local, revision.is_commit_hash()) {
+            (false, _) => None,
+            (true, true) => Some(revision.as_str().to_owned()),
+            (true, false) => read_ref(hub.store, &cache, revision).await,
+        };
+        if let Some(files) = match commit {
+            Some(commit) => local_at(commit).await,
+            None => None,
+        } {
+            return Ok(Warm::Local(files));
+        }
+        return built(revision.clone()).await;
+    }
+    let cached = hub.cached_commit(&tokenizer).await;
     let Some(cached) = cached.and_then(|c| Revision::parse(&c).ok()) else {
-        return load_tokenizer(hub, repo_type, repo, revision, on_progress).await;
+        return built(revision.clone()).await;
     };
     // The HEAD is polled first, so it is on its way before the load takes the thread.
-    let (checked, speculative) = join(
-        hub.ensure(&tokenizer, &|p| on_progress(TOKENIZER_FILE, p)),
-        load_tokenizer(hub, repo_type, repo, &cached, on_progress),
-    )
+    let (checked, speculative) = join(hub.ensure(&tokenizer, &|p| on_progress(TOKENIZER_FILE, p)), async {
+        match local_at(cached.as_str().to_owned()).await {
+            Some(files) => Ok(Warm::Local(files)),
+            None => built(cached.clone()).await,
+        }
+    })
     .await;
     match checked {
         Ok(now) if now.commit == cached.as_str() => speculative,
-        Ok(now) => load_tokenizer(hub, repo_type, repo, &Revision::parse(&now.commit)?, on_progress).await,
-        Err(_) => load_tokenizer(hub, repo_type, repo, revision, on_progress).await,
+        Ok(now) => built(Revision::parse(&now.commit)?).await,
+        Err(_) => built(revision.clone()).await,
     }
 }
 

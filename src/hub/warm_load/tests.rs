@@ -52,6 +52,14 @@ fn hub_at(commit: &str, max: u32) -> FakeTransport {
 }
 
 fn warm(t: &FakeTransport, store: &FakeStore) -> Result<LoadedTokenizer, HubError> {
+    match warm_with(t, store, false, false)? {
+        Warm::Built(tokenizer) => Ok(*tokenizer),
+        Warm::Local(files) => panic!("files, not a tokenizer: {files:?}"),
+    }
+}
+
+/// `local`: the caller makes tokenizers from cached files itself.
+fn warm_with(t: &FakeTransport, store: &FakeStore, local: bool, offline: bool) -> Result<Warm, HubError> {
     let credentials = FakeCredentials::new(None);
     let hub = CachedHub {
         client: HubClient {
@@ -62,7 +70,7 @@ fn warm(t: &FakeTransport, store: &FakeStore) -> Result<LoadedTokenizer, HubErro
         },
         store,
         root: "/cache".into(),
-        offline: false,
+        offline,
     };
     let events = RefCell::new(Vec::new());
     pollster::block_on(load_tokenizer_cached(
@@ -71,6 +79,7 @@ fn warm(t: &FakeTransport, store: &FakeStore) -> Result<LoadedTokenizer, HubErro
         &RepoId::parse("org/repo").unwrap(),
         &Revision::main(),
         &|file, p| events.borrow_mut().push(format!("{file} {}", p.status())),
+        local,
     ))
 }
 
@@ -146,4 +155,70 @@ fn a_snapshot_without_tokenizer_json_is_loaded_the_plain_way() {
         .cloned()
         .collect();
     assert_eq!(heads.len(), 3, "the plain load: {heads:?}");
+}
+
+fn local(warm: Warm) -> LocalFiles {
+    match warm {
+        Warm::Local(files) => files,
+        Warm::Built(_) => panic!("built, not local files"),
+    }
+}
+
+#[test]
+fn a_cached_branch_answers_its_local_files_after_one_head() {
+    let t = hub_at(OLD, 100);
+    let store = FakeStore::default();
+    // The first load fetches, and builds here.
+    assert!(matches!(warm_with(&t, &store, true, false).unwrap(), Warm::Built(_)));
+    let before = t.requests().len();
+    let files = local(warm_with(&t, &store, true, false).unwrap());
+    assert_eq!(
+        t.requests()[before..],
+        [format!("HEAD {HUB}/org/repo/resolve/main/{TOKENIZER_FILE}")]
+    );
+    let dir = "/cache/models--org--repo";
+    assert_eq!(
+        files,
+        LocalFiles {
+            commit: OLD.into(),
+            tokenizer: format!("{dir}/snapshots/{OLD}/{TOKENIZER_FILE}"),
+            tokenizer_size: TOKENIZER.len() as u64,
+            kept_path: format!("{dir}/.hubguard/{OLD}/{TOKENIZER_FILE}.pre-parsed"),
+            // A WordLevel model has no pre-parsed form.
+            kept: false,
+            config: Some(format!("{dir}/snapshots/{OLD}/{TOKENIZER_CONFIG_FILE}")),
+            template: None,
+            image: format!("{dir}/.hubguard/{OLD}/{TOKENIZER_FILE}{IMAGE_SUFFIX}"),
+        }
+    );
+}
+
+#[test]
+fn a_moved_branch_is_built_at_its_new_commit_even_when_local_files_are_wanted() {
+    let store = FakeStore::default();
+    warm(&hub_at(OLD, 100), &store).unwrap();
+    match warm_with(&hub_at(NEW, 200), &store, true, false).unwrap() {
+        Warm::Built(tokenizer) => assert_eq!(max_length(&tokenizer), Some(200)),
+        Warm::Local(files) => panic!("the old commit's files: {files:?}"),
+    }
+}
+
+#[test]
+fn offline_the_local_files_come_with_no_request() {
+    let store = FakeStore::default();
+    warm(&hub_at(OLD, 100), &store).unwrap();
+    let t = FakeTransport::new();
+    assert_eq!(local(warm_with(&t, &store, true, true).unwrap()).commit, OLD);
+    assert!(t.requests().is_empty());
+}
+
+#[test]
+fn a_file_not_known_either_way_is_loaded_the_plain_way() {
+    let store = FakeStore::default();
+    let t = hub_at(OLD, 100);
+    warm(&t, &store).unwrap();
+    // Nothing says whether chat_template.jinja exists any more.
+    let marker = format!("/cache/models--org--repo/.no_exist/{OLD}/{CHAT_TEMPLATE_FILE}");
+    assert!(store.files.borrow_mut().remove(&marker).is_some());
+    assert!(matches!(warm_with(&t, &store, true, false).unwrap(), Warm::Built(_)));
 }

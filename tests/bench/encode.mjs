@@ -141,7 +141,7 @@ try {
       (tjsTimes.warm / ourTimes.warm).toFixed(2),
       (tjsTimes.warm / ourTimes.offline).toFixed(2),
       (tjsTimes.warm / ourTimes.first).toFixed(2),
-      imageMegabytes(path.join(cacheHome, 'hubguard'), repo),
+      imageMegabytes(path.join(cacheHome, 'hubguard'), `bench/${t.name}`),
     ]);
     console.error(`  ${t.name} done`);
   }

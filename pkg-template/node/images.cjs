@@ -89,6 +89,32 @@ module.exports = function createImages(runtime) {
     return { instance, inner };
   }
 
+  /**
+   * Starts making the tokenizer from the cached `files` once the current
+   * task yields: the load's revalidating HEAD is then in flight, and says
+   * later whether these files are the current ones (`finish`).
+   */
+  function start(repoId, files) {
+    const made = new Promise((resolve) => {
+      setImmediate(() => {
+        try {
+          resolve({ value: make(repoId, files) });
+        } catch (error) {
+          resolve({ error });
+        }
+      });
+    });
+    return { files, made };
+  }
+
+  /** The tokenizer from `files`: what `started` made, when it was for the same commit; else made now. */
+  async function finish(repoId, files, started) {
+    if (started?.files.commit !== files.commit) return make(repoId, files);
+    const outcome = await started.made;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  }
+
   /** The image as a tokenizer in a new instance, or null if it is not sound and this user's. */
   function restore(repoId, files) {
     let fd;
@@ -186,7 +212,7 @@ module.exports = function createImages(runtime) {
     writeWhole(files.image, [...parts, hmac.digest()]);
   }
 
-  return { make };
+  return { start, finish };
 };
 
 /**

@@ -1,5 +1,6 @@
 //! `loadTokenizer(repoId, options, env, proxiedRepos)` and the `Tokenizer` it returns.
 
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -20,7 +21,7 @@ use crate::hub::progress::Progress;
 use crate::hub::routing::route;
 use crate::hub::tokenizer_files::load_tokenizer;
 use crate::hub::transport::Transport;
-use crate::hub::warm_load::{load_tokenizer_cached, Warm};
+use crate::hub::warm_load::{load_tokenizer_cached, LocalFiles, Warm};
 use crate::platform;
 
 const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
@@ -29,18 +30,20 @@ const FROM_PRETRAINED: &str = "AutoTokenizer.from_pretrained";
 /// (`env.endpoint`); `options` the call's own (`revision`, `token`,
 /// `progress_callback`); `proxied` the package's set of repos the Hub
 /// refused anonymously, which go straight to the proxy (see `core::routing`).
-/// `images`: the runtime keeps images of built tokenizers (Node). Then,
-/// unless `env.tokenizerImages` is false, a load the disk cache alone can
-/// serve answers its files (`hub::warm_load::LocalFiles`, as a plain
-/// object) instead of a `Tokenizer`, for the runtime to make it in a fresh
-/// instance (from its image, or with `buildTokenizer`).
+/// `images`: given where the runtime keeps images of built tokenizers
+/// (Node). Then, unless `env.tokenizerImages` is false, a load the disk
+/// cache alone can serve answers its files (`hub::warm_load::LocalFiles`,
+/// as a plain object) instead of a `Tokenizer`, for the runtime to make it
+/// in a fresh instance (from its image, or with `buildTokenizer`); and
+/// `images(files)` is called with the cached commit's files while the
+/// revalidating HEAD is in flight.
 #[wasm_bindgen(js_name = loadTokenizer)]
 pub async fn load(
     repo_id: JsValue,
     options: JsValue,
     env: JsValue,
     proxied: JsValue,
-    images: bool,
+    images: Option<Function>,
 ) -> Result<JsValue, HubError> {
     match load_inner(&repo_id, &options, &env, &proxied, images).await? {
         Warm::Built(inner) => Ok(JsTokenizer { inner: *inner }.into()),
@@ -98,7 +101,7 @@ async fn load_inner(
     options: &JsValue,
     env: &JsValue,
     proxied: &JsValue,
-    images: bool,
+    images: Option<Function>,
 ) -> Result<Warm, HubError> {
     let repo = RepoId::parse(&string_arg(repo_id, FROM_PRETRAINED, "repo id")?)?;
     let options: LoadOptions<Js> = read(FROM_PRETRAINED, options)?;
@@ -117,7 +120,15 @@ async fn load_inner(
         },
     };
     let context = hub_context(call, env)?;
-    let local = images && context.tokenizer_images;
+    let early = |files: &LocalFiles| {
+        if let (Some(images), Ok(files)) = (&images, to_value(files)) {
+            let _ = images.call1(&JsValue::NULL, &files);
+        }
+    };
+    let local: Option<&dyn Fn(&LocalFiles)> = match images.is_some() && context.tokenizer_images {
+        true => Some(&early),
+        false => None,
+    };
     let report = |file: &str, progress: Progress| {
         if let Some(callback) = &context.progress {
             report_progress(callback, repo.as_str(), file, &progress);

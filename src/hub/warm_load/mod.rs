@@ -17,7 +17,9 @@
 //! With `local`, the caller makes the tokenizer itself from the cache's files
 //! (the Node runtime, which restores a kept image of it): where the load
 //! would build from the cache alone, it answers those files instead, after
-//! the same HEAD (`local.rs`).
+//! the same HEAD (`local.rs`), and tells `local` of the cached commit's
+//! files as soon as they are known, so that the caller can make the
+//! tokenizer while the HEAD is in flight.
 //!
 //! A commit hash, offline mode or a revision whose cached snapshot lacks
 //! tokenizer.json load as before (`tokenizer_files::load_tokenizer`, one
@@ -44,8 +46,8 @@ mod local;
 pub use local::{local_files, LocalFiles, IMAGE_SUFFIX};
 
 /// A load through the cache: the tokenizer built here, or, when the caller
-/// makes tokenizers from cached files itself (`local: true`), the files of
-/// the commit the load settled on, all in the cache.
+/// makes tokenizers from cached files itself (`local`), the files of the
+/// commit the load settled on, all in the cache.
 pub enum Warm {
     Built(Box<LoadedTokenizer>),
     Local(LocalFiles),
@@ -57,7 +59,7 @@ pub async fn load_tokenizer_cached<T: Transport, C: Credentials, S: FileStore>(
     repo: &RepoId,
     revision: &Revision,
     on_progress: &dyn Fn(&str, Progress),
-    local: bool,
+    local: Option<&dyn Fn(&LocalFiles)>,
 ) -> Result<Warm, HubError> {
     let tokenizer = FileRef {
         repo_type,
@@ -70,8 +72,8 @@ pub async fn load_tokenizer_cached<T: Transport, C: Credentials, S: FileStore>(
         let cache = &cache;
         async move {
             match local {
-                true => local_files(hub.store, cache, &commit).await,
-                false => None,
+                Some(_) => local_files(hub.store, cache, &commit).await,
+                None => None,
             }
         }
     };
@@ -82,7 +84,7 @@ pub async fn load_tokenizer_cached<T: Transport, C: Credentials, S: FileStore>(
     };
     if hub.offline || revision.is_commit_hash() {
         // No request either way: the commit is the revision, or the cache's.
-        let commit = match (local, revision.is_commit_hash()) {
+        let commit = match (local.is_some(), revision.is_commit_hash()) {
             (false, _) => None,
             (true, true) => Some(revision.as_str().to_owned()),
             (true, false) => read_ref(hub.store, &cache, revision).await,
@@ -99,10 +101,17 @@ pub async fn load_tokenizer_cached<T: Transport, C: Credentials, S: FileStore>(
     let Some(cached) = cached.and_then(|c| Revision::parse(&c).ok()) else {
         return built(revision.clone()).await;
     };
-    // The HEAD is polled first, so it is on its way before the load takes the thread.
+    // The HEAD is polled first, so it is on its way before the load takes
+    // the thread. The caller hears of the cached files at once, to make the
+    // tokenizer from them while the HEAD is in flight.
     let (checked, speculative) = join(hub.ensure(&tokenizer, &|p| on_progress(TOKENIZER_FILE, p)), async {
         match local_at(cached.as_str().to_owned()).await {
-            Some(files) => Ok(Warm::Local(files)),
+            Some(files) => {
+                if let Some(early) = local {
+                    early(&files);
+                }
+                Ok(Warm::Local(files))
+            }
             None => built(cached.clone()).await,
         }
     })

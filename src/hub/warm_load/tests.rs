@@ -52,14 +52,19 @@ fn hub_at(commit: &str, max: u32) -> FakeTransport {
 }
 
 fn warm(t: &FakeTransport, store: &FakeStore) -> Result<LoadedTokenizer, HubError> {
-    match warm_with(t, store, false, false)? {
+    match warm_with(t, store, None, false)? {
         Warm::Built(tokenizer) => Ok(*tokenizer),
         Warm::Local(files) => panic!("files, not a tokenizer: {files:?}"),
     }
 }
 
 /// `local`: the caller makes tokenizers from cached files itself.
-fn warm_with(t: &FakeTransport, store: &FakeStore, local: bool, offline: bool) -> Result<Warm, HubError> {
+fn warm_with(
+    t: &FakeTransport,
+    store: &FakeStore,
+    local: Option<&dyn Fn(&LocalFiles)>,
+    offline: bool,
+) -> Result<Warm, HubError> {
     let credentials = FakeCredentials::new(None);
     let hub = CachedHub {
         client: HubClient {
@@ -168,14 +173,22 @@ fn local(warm: Warm) -> LocalFiles {
 fn a_cached_branch_answers_its_local_files_after_one_head() {
     let t = hub_at(OLD, 100);
     let store = FakeStore::default();
+    let told = RefCell::new(Vec::new());
+    let early = |files: &LocalFiles| told.borrow_mut().push(files.clone());
     // The first load fetches, and builds here.
-    assert!(matches!(warm_with(&t, &store, true, false).unwrap(), Warm::Built(_)));
+    assert!(matches!(
+        warm_with(&t, &store, Some(&early), false).unwrap(),
+        Warm::Built(_)
+    ));
+    assert!(told.borrow().is_empty());
     let before = t.requests().len();
-    let files = local(warm_with(&t, &store, true, false).unwrap());
+    let files = local(warm_with(&t, &store, Some(&early), false).unwrap());
     assert_eq!(
         t.requests()[before..],
         [format!("HEAD {HUB}/org/repo/resolve/main/{TOKENIZER_FILE}")]
     );
+    // Told of the cached files while the HEAD was in flight: the same ones.
+    assert_eq!(*told.borrow(), std::slice::from_ref(&files));
     let dir = "/cache/models--org--repo";
     assert_eq!(
         files,
@@ -197,10 +210,14 @@ fn a_cached_branch_answers_its_local_files_after_one_head() {
 fn a_moved_branch_is_built_at_its_new_commit_even_when_local_files_are_wanted() {
     let store = FakeStore::default();
     warm(&hub_at(OLD, 100), &store).unwrap();
-    match warm_with(&hub_at(NEW, 200), &store, true, false).unwrap() {
+    let told = RefCell::new(Vec::new());
+    let early = |files: &LocalFiles| told.borrow_mut().push(files.commit.clone());
+    match warm_with(&hub_at(NEW, 200), &store, Some(&early), false).unwrap() {
         Warm::Built(tokenizer) => assert_eq!(max_length(&tokenizer), Some(200)),
         Warm::Local(files) => panic!("the old commit's files: {files:?}"),
     }
+    // The caller heard of the old commit's files early, and must not use them.
+    assert_eq!(*told.borrow(), [OLD]);
 }
 
 #[test]
@@ -208,7 +225,7 @@ fn offline_the_local_files_come_with_no_request() {
     let store = FakeStore::default();
     warm(&hub_at(OLD, 100), &store).unwrap();
     let t = FakeTransport::new();
-    assert_eq!(local(warm_with(&t, &store, true, true).unwrap()).commit, OLD);
+    assert_eq!(local(warm_with(&t, &store, Some(&|_| {}), true).unwrap()).commit, OLD);
     assert!(t.requests().is_empty());
 }
 
@@ -220,5 +237,8 @@ fn a_file_not_known_either_way_is_loaded_the_plain_way() {
     // Nothing says whether chat_template.jinja exists any more.
     let marker = format!("/cache/models--org--repo/.no_exist/{OLD}/{CHAT_TEMPLATE_FILE}");
     assert!(store.files.borrow_mut().remove(&marker).is_some());
-    assert!(matches!(warm_with(&t, &store, true, false).unwrap(), Warm::Built(_)));
+    assert!(matches!(
+        warm_with(&t, &store, Some(&|_| {}), false).unwrap(),
+        Warm::Built(_)
+    ));
 }

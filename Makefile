@@ -67,9 +67,12 @@ pkg: tools $(WASM_OPT)
 	rm -f pkg/*/hubguard_wasm.d.ts pkg/*/hubguard_wasm_bg.wasm.d.ts
 	cp -R pkg-template/. pkg/
 	rm -rf pkg/build
-	@# What an image of a built tokenizer is valid for (node/images.cjs).
-	node -e "const w = require('fs').readFileSync('pkg/node/hubguard_wasm_bg.wasm'); \
-	  console.log('module.exports = ' + JSON.stringify(require('crypto').createHash('sha256').update(w).digest('hex')) + ';')" \
+	@# What an image of a built tokenizer is valid for (node/images.cjs): the
+	@# wasm, its glue, and the JS that starts and restores instances.
+	node -e "const h = require('crypto').createHash('sha256'); \
+	  for (const f of process.argv.slice(1)) h.update(require('fs').readFileSync(f)); \
+	  console.log('module.exports = ' + JSON.stringify(h.digest('hex')) + ';')" \
+	  pkg/node/hubguard_wasm_bg.wasm pkg/node/hubguard_wasm.js pkg/shared/runtime.cjs pkg/node/images.cjs \
 	  > pkg/node/build-id.cjs
 	@# One source for the shared code, in both module formats: the browser
 	@# entry imports ESM (no CommonJS in a page), Node's entry requires CJS.

@@ -20,7 +20,9 @@
 // used. It is used only when all of this holds, else the tokenizer is built
 // from the files again (and a sound image written):
 // - the HMAC, over everything before it;
-// - the same package build (its wasm's sha256), format, repo and commit;
+// - the same package build (its wasm's and JS runtime's sha256), format,
+//   repo and commit, and the same size and modification time of each
+//   cached file it was built from;
 // - a sound layout;
 // - the building instance held no JS value besides the two every instance
 //   starts with (checked before writing), which the new one is given again.
@@ -60,11 +62,11 @@ module.exports = function createImages(runtime) {
     try {
       parts = {
         kept: files.kept ? readIfThere(files.keptPath) : undefined,
-        config: files.config == null ? undefined : fs.readFileSync(files.config),
-        template: files.template == null ? undefined : fs.readFileSync(files.template),
+        config: files.config == null ? undefined : readCached(files.config),
+        template: files.template == null ? undefined : readCached(files.template),
       };
     } catch {
-      return null; // gone since it was found: the plain load reads it again, or says why
+      return null; // gone or changed since it was found: the plain load reads it again, or says why
     }
     const instance = runtime.forTokenizer(repoId);
     // Freed memory zeroed while the tokenizer is built: those pages are left out of its image.
@@ -75,7 +77,7 @@ module.exports = function createImages(runtime) {
     if (inner === undefined) {
       let file;
       try {
-        file = fs.readFileSync(files.tokenizer);
+        file = readCached(files.tokenizer);
       } catch {
         return null;
       }
@@ -119,12 +121,14 @@ module.exports = function createImages(runtime) {
   function restore(repoId, files) {
     let fd;
     try {
-      fd = fs.openSync(files.image, 'r');
+      fd = fs.openSync(files.image, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     } catch {
       return null;
     }
     try {
-      const size = fs.fstatSync(fd).size;
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) return null;
+      const size = stat.size;
       const head = readAt(fd, 12, 0);
       if (head === null || !head.subarray(0, 8).equals(MAGIC)) return null;
       const headerLength = head.readUInt32LE(8);
@@ -132,6 +136,7 @@ module.exports = function createImages(runtime) {
       const text = readAt(fd, headerLength, 12);
       const header = text && parseHeader(text);
       if (!header || header.build !== BUILD || header.repo !== repoId || header.commit !== files.commit) return null;
+      if (header.sources !== sourcesOf(files)) return null; // a cached file was replaced or edited since
       const indexAt = 12 + headerLength;
       const macAt = indexAt + header.pages * 4 + header.pages * PAGE;
       if (size !== macAt + MAC_BYTES) return null;
@@ -169,8 +174,8 @@ module.exports = function createImages(runtime) {
       }
       // Otherwise that instance is dropped: its memory is not a tokenizer of ours.
       if (!crypto.timingSafeEqual(hmac.digest(), mac)) return null;
-      const table = instance.externrefs;
-      if (table.length < header.table) table.grow(header.table - table.length);
+      // Both instances started alike, so their tables are alike too.
+      if (instance.externrefs.length !== header.table) return null;
       instance.restarted();
       return { instance, inner: instance.glue.Tokenizer.__wrap(header.pointer) };
     } catch {
@@ -197,6 +202,7 @@ module.exports = function createImages(runtime) {
         build: BUILD,
         repo: repoId,
         commit: files.commit,
+        sources: sourcesOf(files),
         memory: memory.byteLength,
         table: instance.externrefs.length,
         pointer: inner.__wbg_ptr,
@@ -221,6 +227,14 @@ module.exports = function createImages(runtime) {
  * be neither read nor made: then no image is written or read.
  */
 function imageKey() {
+  try {
+    return readOrMakeKey();
+  } catch {
+    return null; // no home folder, say
+  }
+}
+
+function readOrMakeKey() {
   const dir = path.join(process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'hubguard');
   const file = path.join(dir, 'image-key');
   const read = () => {
@@ -235,17 +249,77 @@ function imageKey() {
   if (found || fs.existsSync(file)) return found;
   // Made whole under another name, then linked into place (which fails if
   // another process got there first: then its key is the one).
-  const temporary = `${file}.${process.pid}.tmp`;
+  const temporary = temporaryName(file);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temporary, crypto.randomBytes(32), { mode: 0o600 });
+    fs.writeFileSync(temporary, crypto.randomBytes(32), { mode: 0o600, flag: 'wx' });
     fs.linkSync(temporary, file);
   } catch {
     // another process made it, or the folder is read-only
   } finally {
-    fs.rmSync(temporary, { force: true });
+    removeQuietly(temporary);
   }
   return read();
+}
+
+/**
+ * A name beside `target` that nobody can guess, for a file made with 'wx'
+ * (which never follows a link planted there) and then renamed.
+ */
+function temporaryName(target) {
+  return `${target}.${crypto.randomBytes(8).toString('hex')}.tmp`;
+}
+
+function removeQuietly(file) {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // a folder we may not write: nothing was made there either
+  }
+}
+
+/**
+ * The size and modification time of each cached file an image was built
+ * from: an image outlives no change to them.
+ */
+function sourcesOf(files) {
+  return [files.tokenizer, files.config, files.template]
+    .map((file) => {
+      if (file == null) return '-';
+      try {
+        const stat = fs.statSync(file);
+        return `${stat.size}@${Math.trunc(stat.mtimeMs)}`;
+      } catch {
+        return '?';
+      }
+    })
+    .join(',');
+}
+
+/** The largest file a tokenizer load reads (tokenizer.json's cap; the build checks each file's own). */
+const MAX_READ = 64 * 1024 * 1024;
+
+/**
+ * A cached file's bytes: a regular file within MAX_READ, read from one
+ * descriptor (opened without blocking, so a FIFO planted in the cache
+ * cannot hang the thread). Throws otherwise.
+ */
+function readCached(file) {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || stat.size > MAX_READ) throw new Error(`not a cached file: ${file}`);
+    const bytes = Buffer.alloc(stat.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = fs.readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) throw new Error(`${file} shrank while it was read`);
+      read += n;
+    }
+    return bytes;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The header's fields, each checked for type and range; null if any is off. */
@@ -264,6 +338,7 @@ function parseHeader(bytes) {
     typeof h.build === 'string' &&
     typeof h.repo === 'string' &&
     typeof h.commit === 'string' &&
+    typeof h.sources === 'string' &&
     count(h.memory, MAX_PAGES * PAGE) &&
     h.memory % PAGE === 0 &&
     count(h.pages, h.memory / PAGE) &&
@@ -288,9 +363,8 @@ function readAt(fd, length, position) {
 
 /** The file's bytes, or undefined if it cannot be read (the form is optional). */
 function readIfThere(file) {
-  if (file == null) return undefined;
   try {
-    return fs.readFileSync(file);
+    return readCached(file);
   } catch {
     return undefined;
   }
@@ -302,11 +376,11 @@ function readIfThere(file) {
  * or a full disk only means the next load builds again.
  */
 function writeWhole(target, parts) {
-  const temporary = `${target}.${process.pid}.tmp`;
+  const temporary = temporaryName(target);
   let fd;
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fd = fs.openSync(temporary, 'w');
+    fd = fs.openSync(temporary, 'wx', 0o644);
     for (const bytes of parts) {
       let written = 0;
       while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
@@ -316,6 +390,6 @@ function writeWhole(target, parts) {
     fs.renameSync(temporary, target);
   } catch {
     if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(temporary, { force: true });
+    removeQuietly(temporary);
   }
 }

@@ -6,16 +6,17 @@
 // XDG_CONFIG_HOME at a folder of its own: its user's key.)
 //
 // How a test knows an image was used: it turns tokenizer.json's blob into
-// junk of the same size and removes the pre-parsed form, so that only the
-// image can still give the right ids.
+// junk of the same size and modification time (an image is not used once
+// its files change: that is checked by size and time) and removes the
+// pre-parsed form, so that only the image can still give the right ids.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load, runScript } from './support/consumer.mjs';
-import { useHub, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
+import { useHub, GATED, PUBLIC, LLAMA_HELLO, TOKENS } from './support/hub.mjs';
 
 const local = useHub();
 const newHome = () => mkdtempSync(path.join(tmpdir(), 'hubguard-images-'));
@@ -27,14 +28,19 @@ async function withOnlyTheImage(home, commit, fn) {
   const snapshot = path.join(repoDir(home, PUBLIC), 'snapshots', commit, 'tokenizer.json');
   const blob = path.resolve(path.dirname(snapshot), readlinkSync(snapshot));
   const original = readFileSync(blob);
+  // To the nanosecond as far as a double allows (a Date would round to the millisecond).
+  const { atimeNs, mtimeNs } = statSync(blob, { bigint: true });
+  const [atime, mtime] = [atimeNs, mtimeNs].map((ns) => Number(ns) / 1e9);
   const form = kept(home, commit, '.pre-parsed');
   const formBytes = readFileSync(form);
   writeFileSync(blob, Buffer.alloc(original.length, 'x'));
+  utimesSync(blob, atime, mtime);
   rmSync(form);
   try {
     return await fn();
   } finally {
     writeFileSync(blob, original);
+    utimesSync(blob, atime, mtime);
     writeFileSync(form, formBytes);
   }
 }
@@ -217,4 +223,48 @@ test('a restored tokenizer that traps is TOKENIZER_CRASHED; other tokenizers and
     assert.deepEqual(r.other, { value: LLAMA_HELLO });
     assert.deepEqual(r.later, { value: LLAMA_HELLO });
   });
+});
+
+test("a sound image of another commit is not used for this one", async () => {
+  const { home, env, commit: first } = await cacheWithImage();
+  const config = JSON.parse(local.hub.readFile(PUBLIC, 'tokenizer_config.json'));
+  const second = local.hub.commit(PUBLIC, { 'tokenizer_config.json': JSON.stringify({ ...config, model_max_length: 4321 }) });
+  assert.deepEqual((await load(PUBLIC, { env })).ids, LLAMA_HELLO); // the branch moved: built at its new commit
+  // This user's own image, MAC and all, of the first commit, where the second's goes.
+  const image = kept(home, second, '.image');
+  rmSync(image, { force: true });
+  copyFileSync(kept(home, first, '.image'), image);
+  await withOnlyTheImage(home, second, async () => {
+    const r = await load(PUBLIC, { env });
+    assert.equal(r.code, 'INVALID_TOKENIZER', r.message);
+  });
+});
+
+test('an image holds no token', async () => {
+  const home = newHome();
+  const env = { HF_HOME: home, HF_ENDPOINT: local.hub.url, XDG_CONFIG_HOME: newHome(), HF_TOKEN: TOKENS.accepted };
+  for (let i = 0; i < 2; i++) assert.deepEqual((await load(GATED, { env })).ids, LLAMA_HELLO);
+  const commit = local.hub.commitOf(GATED);
+  const image = path.join(repoDir(home, GATED), '.hubguard', commit, 'tokenizer.json.image');
+  const bytes = readFileSync(image);
+  assert.ok(bytes.length > 1e6, 'an image was kept');
+  for (const form of [TOKENS.accepted, Buffer.from(TOKENS.accepted, 'utf16le')]) {
+    assert.equal(bytes.includes(form), false);
+  }
+});
+
+test('an image is not used once a cached file it was built from changes', async () => {
+  const { home, env, commit } = await cacheWithImage();
+  // tokenizer_config.json edited in the cache: the restored tokenizer would be stale.
+  const snapshot = path.join(repoDir(home, PUBLIC), 'snapshots', commit, 'tokenizer_config.json');
+  const blob = path.resolve(path.dirname(snapshot), readlinkSync(snapshot));
+  const config = JSON.parse(readFileSync(blob, 'utf8'));
+  writeFileSync(blob, JSON.stringify({ ...config, model_max_length: 777 }));
+  const source = `
+    import { AutoTokenizer } from 'hubguard';
+    const t = await AutoTokenizer.from_pretrained(${JSON.stringify(PUBLIC)}, { local_files_only: true });
+    console.log(JSON.stringify({ ids: t.encode('Hello world!'), max: t.model_max_length }));`;
+  const edited = await runScript(source, { env });
+  assert.equal(edited.code, 0, edited.stderr);
+  assert.deepEqual(JSON.parse(edited.stdout), { ids: LLAMA_HELLO, max: 777 });
 });

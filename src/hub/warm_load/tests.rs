@@ -242,3 +242,13 @@ fn a_file_not_known_either_way_is_loaded_the_plain_way() {
         Warm::Built(_)
     ));
 }
+
+#[test]
+fn an_unreachable_hub_answers_the_cached_files() {
+    let store = FakeStore::default();
+    warm(&hub_at(OLD, 100), &store).unwrap();
+    assert_eq!(
+        local(warm_with(&FakeTransport::new(), &store, Some(&|_| {}), false).unwrap()).commit,
+        OLD
+    );
+}

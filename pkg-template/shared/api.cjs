@@ -383,24 +383,8 @@ module.exports = function createApi({ runtime, env = {} }) {
      */
     static async from_pretrained(repoId, options = {}) {
       await runtime.ready();
-      const load = (images) => {
-        const instance = runtime.forTokenizer(repoId);
-        const loading = instance.runAsync((glue) => glue.loadTokenizer(repoId, options, env, runtime.proxiedRepos, images));
-        return loading.then((loaded) => ({ instance, loaded }));
-      };
-      // Where the runtime keeps images (Node), the tokenizer is made from the
-      // cached commit's files as soon as they are known, while the HEAD that
-      // says whether they are current is in flight.
-      let early;
-      const images = runtime.images && ((files) => (early = runtime.images.start(repoId, files)));
-      const { instance, loaded } = await load(images);
-      if (loaded instanceof instance.glue.Tokenizer) return new PreTrainedTokenizer(INTERNAL, instance, loaded);
-      // The disk cache alone serves this load: the tokenizer is made in a
-      // fresh instance, from its kept image when there is one (node/images.cjs).
-      const made = await runtime.images.finish(repoId, loaded, early);
-      if (made) return new PreTrainedTokenizer(INTERNAL, made.instance, made.inner);
-      const again = await load(undefined); // a cached file went away meanwhile
-      return new PreTrainedTokenizer(INTERNAL, again.instance, again.loaded);
+      const { instance, inner } = await runtime.loadTokenizer(repoId, options, env);
+      return new PreTrainedTokenizer(INTERNAL, instance, inner);
     }
   }
 

@@ -241,6 +241,33 @@ module.exports = function createRuntime({ instantiate, compile, started, images 
       return make(repo);
     },
 
+    /**
+     * `repoId`'s tokenizer in an instance of its own (after `ready`):
+     * loaded there; or, where the platform keeps images of built tokenizers
+     * (Node: node/images.cjs) and the disk cache alone serves the load, made
+     * in a fresh instance from the cached commit's files (from its image when
+     * there is one), started as soon as those files are known, while the
+     * HEAD that says whether they are current is in flight.
+     * → { instance, inner } (inner: the glue's Tokenizer).
+     */
+    async loadTokenizer(repoId, options, env) {
+      const load = async (onLocalFiles) => {
+        const instance = make(repoId);
+        const loaded = await instance.runAsync((glue) =>
+          glue.loadTokenizer(repoId, options, env, runtime.proxiedRepos, onLocalFiles),
+        );
+        return { instance, loaded };
+      };
+      const images = runtime.images;
+      let early;
+      const { instance, loaded } = await load(images && ((files) => (early = images.start(repoId, files))));
+      if (loaded instanceof instance.glue.Tokenizer) return { instance, inner: loaded };
+      const made = await images.finish(repoId, loaded, early);
+      if (made) return made;
+      const again = await load(undefined); // a cached file went away meanwhile
+      return { instance: again.instance, inner: again.loaded };
+    },
+
     /** The live shared instance, for the Hub API, the proxy and hubFetch (after `ready`). */
     shared() {
       if (shared === null || shared.dead) shared = make(null);

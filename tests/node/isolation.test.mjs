@@ -14,47 +14,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runScript } from './support/consumer.mjs';
+import { harness } from './support/harness.mjs';
 import { useHub, PUBLIC, LLAMA_HELLO } from './support/hub.mjs';
 
 const local = useHub();
 
-/** The runtime and API as node/index.cjs assembles them, plus `glues` (every instance's glue, in order) and `trap`. */
-const HARNESS = `
-  import { readFileSync } from 'node:fs';
-  import { createRequire } from 'node:module';
-  import path from 'node:path';
-  const require = createRequire(import.meta.url);
-  const dir = path.dirname(require.resolve('hubguard/package.json'));
-  const instantiate = require(dir + '/node/hubguard_wasm.js');
-  const createRuntime = require(dir + '/shared/runtime.cjs');
-  const createApi = require(dir + '/shared/api.cjs');
-  const createHubApi = require(dir + '/node/hub-api.cjs');
-  const HubError = require(dir + '/shared/errors.cjs');
-  const compiled = new WebAssembly.Module(readFileSync(dir + '/node/hubguard_wasm_bg.wasm'));
-  const glues = [];
-  const runtime = createRuntime({
-    instantiate: (module, guard) => { const glue = instantiate(module, guard); glues.push(glue); return glue; },
-    compile: () => compiled,
-  });
-  const env = {};
-  const { AutoTokenizer } = createApi({ runtime, env });
-  const hubApi = createHubApi({ runtime, env });
-  /** Makes the instance of \`glue\` trap: wasm reads an address far past its memory. */
-  const trap = (glue) => glue.Tokenizer.prototype.tokenToId.call({ __wbg_ptr: 0xfffffff0 }, 'x');
-  const escaped = [];
-  process.on('uncaughtException', (e) => escaped.push('uncaught: ' + e));
-  process.on('unhandledRejection', (e) => escaped.push('unhandled: ' + e));
-  const attempt = async (f) => {
-    try { return { ok: true, value: await f() }; }
-    catch (e) { return { ok: false, isHubError: e instanceof HubError, code: e.code, repoId: e.repoId, message: e.message }; }
-  };
-  const results = {};
-  /** Clears the emulator's faults (a slowed CDN) from this process. */
-  const clearFaults = () => fetch(process.env.HF_ENDPOINT + '/__emulator/faults', { method: 'PUT', body: '{}' });
-`;
-
 async function run(body, env = {}) {
-  const source = `${HARNESS}\n${body}\nawait new Promise((r) => setTimeout(r, 50));\nresults.escaped = escaped;\nconsole.log(JSON.stringify(results));`;
+  const source = `${harness()}\n${body}\nawait new Promise((r) => setTimeout(r, 50));\nresults.escaped = escaped;\nconsole.log(JSON.stringify(results));`;
   const child = await runScript(source, { env: local.env(env) });
   assert.equal(child.code, 0, child.stderr);
   const results = JSON.parse(child.stdout.trim().split('\n').pop());

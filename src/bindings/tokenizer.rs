@@ -1,4 +1,7 @@
-//! `loadTokenizer(repoId, options, env, proxiedRepos)` and the `Tokenizer` it returns.
+//! `loadTokenizer(repoId, options, env, proxiedRepos, images)` and the
+//! `Tokenizer` it returns (or, where the runtime keeps images, the cached
+//! files to make it from), and the calls a fresh instance makes it with:
+//! `buildTokenizer`, `takePreParsed`, `zeroFreedMemory` (node/images.cjs).
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
